@@ -1,0 +1,54 @@
+package orchestration
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/skolestat/skolestat/transforms"
+	"github.com/skolestat/skolestat/transforms/gsp"
+)
+
+// GSPConfig is the with: block of a transform step that uses gsp.
+type GSPConfig struct {
+	// MinPupils: cells with fewer pupils are suppressed (indicators.md §6).
+	MinPupils int64 `yaml:"min_pupils"`
+}
+
+// Validate is called by the pipeline loader.
+func (c *GSPConfig) Validate() error {
+	if c.MinPupils < 1 {
+		return fmt.Errorf("min_pupils is %d; it must be at least 1", c.MinPupils)
+	}
+	return nil
+}
+
+// BuiltinTransforms returns a registry with the transforms of this build,
+// each bound to the queries that feed it and the tables it fills.
+func BuiltinTransforms() *transforms.Registry {
+	r := transforms.NewRegistry()
+	r.Register("gsp", transforms.Transform{
+		Doc:     "grunnskolepoeng per pupil and by school, municipality, county and nation (indicators.md §2)",
+		New:     func() any { return &GSPConfig{MinPupils: gsp.DefaultMinPupils} },
+		Inputs:  []transforms.Binding{{Name: "grades", SQL: "gsp_input"}},
+		Outputs: []transforms.Binding{{Name: "pupils", SQL: "restricted.gsp_pupil"}, {Name: "aggregates", SQL: "core.gsp"}},
+		Run:     runGSP,
+	})
+	return r
+}
+
+func runGSP(ctx context.Context, config any, in transforms.Inputs) (transforms.Outputs, error) {
+	cfg := config.(*GSPConfig)
+	rdr, err := in.Open(ctx, "grades")
+	if err != nil {
+		return nil, err
+	}
+	defer rdr.Release()
+	res, err := gsp.Compute(ctx, rdr, gsp.Config{MinPupils: cfg.MinPupils})
+	if err != nil {
+		return nil, err
+	}
+	return transforms.Outputs{
+		"pupils":     {Schema: gsp.PupilSchema, Records: res.Pupils},
+		"aggregates": {Schema: gsp.AggregateSchema, Records: res.Aggregates},
+	}, nil
+}

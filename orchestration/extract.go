@@ -1,0 +1,389 @@
+package orchestration
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"text/template"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/skolestat/skolestat/connectors"
+	"github.com/skolestat/skolestat/pipelines"
+	sqltext "github.com/skolestat/skolestat/sql"
+)
+
+// landingTable is where a stream lands: restricted streams in the
+// restricted schema, others in raw. Its definition is sql/tables/<table>.sql.
+func landingTable(s connectors.Stream) string {
+	if s.Restricted {
+		return "restricted." + s.Name
+	}
+	return "raw." + s.Name
+}
+
+// extractStep lands every stream of the step's source, quarantines what the
+// source rejected (lenient reading), then checks the source's constraints.
+func (r *Runner) extractStep(ctx context.Context, st *run, s *pipelines.Step, log *slog.Logger) (counts, error) {
+	var c counts
+	f, ok := r.Connectors.Lookup(s.Uses)
+	if !ok {
+		return c, fmt.Errorf("no connector %q", s.Uses)
+	}
+	src, err := f.Build(s.Config)
+	if err != nil {
+		return c, fmt.Errorf("configuring connector %s: %w", s.Uses, err)
+	}
+	streams, err := src.Streams(ctx)
+	if err != nil {
+		return c, fmt.Errorf("listing streams of %s: %w", s.Uses, err)
+	}
+	landed := map[string]string{}
+	for _, stream := range streams {
+		table := landingTable(stream)
+		in, out, err := r.landStream(ctx, st, s, src, stream, table, log)
+		c.in += in
+		c.out += out
+		if errors.Is(err, connectors.ErrStreamAbsent) {
+			log.Info("optional stream absent; nothing landed", "stream", stream.Name)
+			continue
+		}
+		if err != nil {
+			return c, err
+		}
+		landed[stream.Name] = table
+		r.pause("extract:" + s.ID + ":" + stream.Name)
+	}
+	if cs, ok := src.(connectors.Constrained); ok {
+		removed, err := r.checkConstraints(ctx, st, s, cs.Constraints(), landed, log)
+		c.out -= removed
+		if err != nil {
+			return c, err
+		}
+	}
+	return c, nil
+}
+
+// landStream creates the stream's table from its definition and loads it.
+func (r *Runner) landStream(ctx context.Context, st *run, s *pipelines.Step, src connectors.Source,
+	stream connectors.Stream, table string, log *slog.Logger) (in, out int64, err error) {
+	batches, err := src.Read(ctx, stream.Name, nil)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer batches.Close()
+	ddl, err := sqltext.Table(table)
+	if err != nil {
+		return 0, 0, fmt.Errorf("stream %s lands in %s: %w", stream.Name, table, err)
+	}
+	if _, err := st.b.Exec(ctx, ddl); err != nil {
+		return 0, 0, fmt.Errorf("creating %s: %w", table, err)
+	}
+	task := r.Progress.Start("loading "+table, "rows", -1)
+	counted := &countingReader{RecordReader: batches, task: task}
+	out, err = st.b.Load(ctx, table, counted)
+	task.Done()
+	if berr := batches.Err(); berr != nil {
+		return counted.rows, 0, fmt.Errorf("reading %s from %s: %w", stream.Name, s.Uses, berr)
+	}
+	if err != nil {
+		return counted.rows, 0, err
+	}
+	in = counted.rows
+	var rejects []connectors.Reject
+	if rj, ok := batches.(connectors.Rejecter); ok {
+		rejects = rj.Rejects()
+	}
+	if _, err := st.b.Exec(ctx, "DELETE FROM restricted.quarantine WHERE table_name = ?", stream.Name); err != nil {
+		return in, out, fmt.Errorf("clearing old quarantine of %s: %w", stream.Name, err)
+	}
+	if len(rejects) > 0 {
+		if err := r.quarantine(ctx, st, stream.Name, rejects); err != nil {
+			return in, out, err
+		}
+		in += int64(len(rejects))
+		log.Warn("rows quarantined", "table", table, "rows", len(rejects), "see", "restricted.quarantine")
+	}
+	if err := r.quality(ctx, st, s, table, "loaded", out, ""); err != nil {
+		return in, out, err
+	}
+	for reason, n := range countReasons(rejects) {
+		if err := r.quality(ctx, st, s, table, "quarantined", n, reason); err != nil {
+			return in, out, err
+		}
+	}
+	log.Info("stream landed", "stream", stream.Name, "table", table, "rows", out, "quarantined", len(rejects))
+	return in, out, nil
+}
+
+func countReasons(rejects []connectors.Reject) map[string]int64 {
+	m := map[string]int64{}
+	for _, rj := range rejects {
+		col := rj.Column
+		if col == "" {
+			col = "(row)"
+		}
+		m[col+": "+genericReason(rj.Reason)]++
+	}
+	return m
+}
+
+// genericReason drops quoted values from a reason so that counts group by
+// kind, and so that no value (possibly personal) reaches meta.
+func genericReason(reason string) string {
+	var b strings.Builder
+	inQuote := false
+	for _, r := range reason {
+		if r == '"' {
+			if !inQuote {
+				b.WriteString(`"…"`)
+			}
+			inQuote = !inQuote
+			continue
+		}
+		if !inQuote {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// quality records a data-quality count in meta.data_quality.
+func (r *Runner) quality(ctx context.Context, st *run, s *pipelines.Step, table, check string, rows int64, detail string) error {
+	_, err := st.b.Exec(ctx, `INSERT INTO meta.data_quality (run_id, step_id, table_name, check_name, rows, detail) VALUES (?, ?, ?, ?, ?, ?)`,
+		st.id, s.ID, table, check, rows, nullIfEmpty(detail))
+	if err != nil {
+		return fmt.Errorf("recording data quality of %s: %w", table, err)
+	}
+	return nil
+}
+
+func nullIfEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+var quarantineSchema = arrow.NewSchema([]arrow.Field{
+	{Name: "run_id", Type: arrow.BinaryTypes.String},
+	{Name: "table_name", Type: arrow.BinaryTypes.String},
+	{Name: "source_file", Type: arrow.BinaryTypes.String},
+	{Name: "source_row", Type: arrow.PrimitiveTypes.Int64},
+	{Name: "column_name", Type: arrow.BinaryTypes.String, Nullable: true},
+	{Name: "reason", Type: arrow.BinaryTypes.String},
+	{Name: "raw_values", Type: arrow.BinaryTypes.String},
+}, nil)
+
+// quarantine stores rejected rows in restricted.quarantine.
+func (r *Runner) quarantine(ctx context.Context, st *run, table string, rejects []connectors.Reject) error {
+	b := array.NewRecordBuilder(memory.DefaultAllocator, quarantineSchema)
+	defer b.Release()
+	for _, rj := range rejects {
+		raw, err := json.Marshal(rj.Values)
+		if err != nil {
+			return fmt.Errorf("encoding a quarantined row of %s: %w", table, err)
+		}
+		b.Field(0).(*array.StringBuilder).Append(st.id)
+		b.Field(1).(*array.StringBuilder).Append(table)
+		b.Field(2).(*array.StringBuilder).Append(rj.File)
+		b.Field(3).(*array.Int64Builder).Append(rj.Row)
+		if rj.Column == "" {
+			b.Field(4).AppendNull()
+		} else {
+			b.Field(4).(*array.StringBuilder).Append(rj.Column)
+		}
+		b.Field(5).(*array.StringBuilder).Append(rj.Reason)
+		b.Field(6).(*array.StringBuilder).Append(string(raw))
+	}
+	rec := b.NewRecordBatch()
+	defer rec.Release()
+	if _, err := st.b.LoadRecords(ctx, "restricted.quarantine", quarantineSchema, []arrow.RecordBatch{rec}); err != nil {
+		return fmt.Errorf("quarantining rows of %s: %w", table, err)
+	}
+	return nil
+}
+
+// ConstraintError reports rows that break a key or reference of the landed
+// data. It is bad input: the run fails with exit code 2 and is not retried.
+type ConstraintError struct {
+	Problems []ConstraintProblem
+}
+
+// ConstraintProblem is one broken constraint: where, what and how often.
+type ConstraintProblem struct {
+	Table   string
+	Column  string
+	Reason  string
+	Count   int64
+	Samples []RowRef // the first rows, at most 10
+}
+
+// RowRef points at a row of an input file.
+type RowRef struct {
+	File string
+	Row  int64
+	Key  string
+}
+
+func (e *ConstraintError) BadInput() bool { return true }
+
+func (e *ConstraintError) Error() string {
+	var b strings.Builder
+	for i, p := range e.Problems {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		file := ""
+		if len(p.Samples) > 0 {
+			file = p.Samples[0].File + ": "
+		}
+		fmt.Fprintf(&b, "%s%s in %d rows of %s, column %q; first rows:", file, p.Reason, p.Count, p.Table, p.Column)
+		for j, s := range p.Samples {
+			if j > 0 {
+				b.WriteString(",")
+			}
+			if s.File != p.Samples[0].File {
+				fmt.Fprintf(&b, " %s", s.File)
+			}
+			fmt.Fprintf(&b, " row %d (%s)", s.Row, s.Key)
+		}
+	}
+	return b.String()
+}
+
+// checkConstraints runs the source's key and reference checks over the
+// landed tables. Strict: violations fail the step with a ConstraintError.
+// Lenient: the offending rows move to quarantine. Returns rows removed.
+func (r *Runner) checkConstraints(ctx context.Context, st *run, s *pipelines.Step, cs []connectors.Constraint,
+	landed map[string]string, log *slog.Logger) (int64, error) {
+	keyTmpl, err := parseTemplate("check_duplicate_key")
+	if err != nil {
+		return 0, err
+	}
+	refTmpl, err := parseTemplate("check_reference")
+	if err != nil {
+		return 0, err
+	}
+	var problems []ConstraintProblem
+	var removed int64
+	for _, c := range cs {
+		table, ok := landed[c.Stream]
+		if !ok {
+			continue
+		}
+		var q bytes.Buffer
+		var p ConstraintProblem
+		p.Table = table
+		if len(c.Key) > 0 {
+			err = keyTmpl.Execute(&q, map[string]any{"Table": c.Stream, "Key": c.Key})
+			p.Column, p.Reason = strings.Join(c.Key, ", "), "duplicate key"
+		} else {
+			if _, ok := landed[c.To]; !ok {
+				continue // the referenced stream was not read in this step
+			}
+			err = refTmpl.Execute(&q, map[string]any{"Table": c.Stream, "Columns": c.Columns, "To": c.To, "ToColumns": c.ToColumns})
+			p.Column, p.Reason = strings.Join(c.Columns, ", "), fmt.Sprintf("not found in %s", c.To)
+		}
+		if err != nil {
+			return removed, fmt.Errorf("preparing a check of %s: %w", table, err)
+		}
+		n, err := r.violations(ctx, st, q.String(), &p)
+		if err != nil {
+			return removed, fmt.Errorf("checking %s of %s: %w", p.Reason, table, err)
+		}
+		if n == 0 {
+			continue
+		}
+		if !c.Lenient {
+			problems = append(problems, p)
+			continue
+		}
+		if err := r.quarantineViolations(ctx, st, c.Stream, table, q.String(), p); err != nil {
+			return removed, err
+		}
+		removed += n
+		if err := r.quality(ctx, st, s, table, "quarantined", n, p.Column+": "+p.Reason); err != nil {
+			return removed, err
+		}
+		log.Warn("rows quarantined", "table", table, "rows", n, "reason", p.Reason, "column", p.Column)
+	}
+	if len(problems) > 0 {
+		return removed, &ConstraintError{Problems: problems}
+	}
+	return removed, nil
+}
+
+func parseTemplate(name string) (*template.Template, error) {
+	text, err := sqltext.Query(name)
+	if err != nil {
+		return nil, err
+	}
+	return template.New(name).Option("missingkey=error").Parse(text)
+}
+
+// violations counts the rows the check query returns and keeps the first 10.
+func (r *Runner) violations(ctx context.Context, st *run, query string, p *ConstraintProblem) (int64, error) {
+	rows, err := st.b.Query(ctx, query)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var ref RowRef
+		if err := rows.Scan(&ref.File, &ref.Row, &ref.Key); err != nil {
+			return 0, err
+		}
+		p.Count++
+		if len(p.Samples) < 10 {
+			p.Samples = append(p.Samples, ref)
+		}
+	}
+	return p.Count, rows.Err()
+}
+
+// quarantineViolations moves the rows a check query returns from table to
+// restricted.quarantine, in SQL, whatever their number.
+func (r *Runner) quarantineViolations(ctx context.Context, st *run, stream, table, check string, p ConstraintProblem) error {
+	stmts := []struct {
+		sql  string
+		args []any
+	}{
+		{"CREATE OR REPLACE TEMP TABLE _skolestat_bad AS " + check, nil},
+		{`INSERT INTO restricted.quarantine (run_id, table_name, source_file, source_row, column_name, reason, raw_values)
+SELECT ?, ?, t.source_file, t.source_row, ?, ? || ' (' || b.key_text || ')', to_json(t)
+FROM ` + table + ` AS t JOIN _skolestat_bad AS b USING (source_file, source_row)`, []any{st.id, stream, p.Column, p.Reason}},
+		{"DELETE FROM " + table + " AS t USING _skolestat_bad AS b WHERE t.source_file = b.source_file AND t.source_row = b.source_row", nil},
+		{"DROP TABLE _skolestat_bad", nil},
+	}
+	for _, s := range stmts {
+		if _, err := st.b.Exec(ctx, s.sql, s.args...); err != nil {
+			return fmt.Errorf("quarantining rows of %s (%s): %w", table, p.Reason, err)
+		}
+	}
+	return nil
+}
+
+// countingReader counts the rows passing through and reports progress.
+type countingReader struct {
+	array.RecordReader
+	task interface{ Add(int64) }
+	rows int64
+}
+
+func (c *countingReader) Next() bool {
+	if !c.RecordReader.Next() {
+		return false
+	}
+	n := c.RecordReader.RecordBatch().NumRows()
+	c.rows += n
+	c.task.Add(n)
+	return true
+}
+

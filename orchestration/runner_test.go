@@ -1,0 +1,262 @@
+package orchestration
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/skolestat/skolestat/connectors"
+	"github.com/skolestat/skolestat/internal/export"
+	"github.com/skolestat/skolestat/internal/warehouse"
+	"github.com/skolestat/skolestat/orchestration/lock"
+	"github.com/skolestat/skolestat/pipelines"
+	"github.com/skolestat/skolestat/transforms"
+	"github.com/skolestat/skolestat/transforms/gsp"
+)
+
+// schoolsSchema is restricted.schools as a connector delivers it.
+var schoolsSchema = arrow.NewSchema([]arrow.Field{
+	{Name: "school_orgnr", Type: arrow.BinaryTypes.String},
+	{Name: "name", Type: arrow.BinaryTypes.String},
+	{Name: "municipality_code", Type: arrow.BinaryTypes.String},
+	{Name: "public", Type: arrow.FixedWidthTypes.Boolean},
+	{Name: "grade_from", Type: arrow.PrimitiveTypes.Int32},
+	{Name: "grade_to", Type: arrow.PrimitiveTypes.Int32},
+	{Name: "valid_year", Type: arrow.PrimitiveTypes.Int32},
+	{Name: "source_file", Type: arrow.BinaryTypes.String},
+	{Name: "source_row", Type: arrow.PrimitiveTypes.Int64},
+}, nil)
+
+// fakeSource offers one restricted stream, schools, with n rows.
+type fakeSource struct{ n int }
+
+type fakeConfig struct {
+	Rows int `yaml:"rows"`
+}
+
+func (s fakeSource) Streams(context.Context) ([]connectors.Stream, error) {
+	return []connectors.Stream{{Name: "schools", Schema: schoolsSchema, Restricted: true}}, nil
+}
+
+func (s fakeSource) Read(ctx context.Context, stream string, _ connectors.Checkpoint) (connectors.Batches, error) {
+	b := array.NewRecordBuilder(memory.DefaultAllocator, schoolsSchema)
+	defer b.Release()
+	for i := 0; i < s.n; i++ {
+		b.Field(0).(*array.StringBuilder).Append("97400000" + string(rune('0'+i)))
+		b.Field(1).(*array.StringBuilder).Append("Skole " + string(rune('A'+i)))
+		b.Field(2).(*array.StringBuilder).Append("0301")
+		b.Field(3).(*array.BooleanBuilder).Append(true)
+		b.Field(4).(*array.Int32Builder).Append(1)
+		b.Field(5).(*array.Int32Builder).Append(10)
+		b.Field(6).(*array.Int32Builder).Append(2024)
+		b.Field(7).(*array.StringBuilder).Append("schools.csv")
+		b.Field(8).(*array.Int64Builder).Append(int64(i + 1))
+	}
+	rec := b.NewRecordBatch()
+	rdr, err := array.NewRecordReader(schoolsSchema, []arrow.RecordBatch{rec})
+	rec.Release()
+	return &fakeBatches{RecordReader: rdr}, err
+}
+
+type fakeBatches struct{ array.RecordReader }
+
+func (f *fakeBatches) Err() error                         { return nil }
+func (f *fakeBatches) Checkpoint() connectors.Checkpoint { return nil }
+func (f *fakeBatches) Close() error                       { f.Release(); return nil }
+
+// flaky is a transform writing one national grunnskolepoeng row into
+// core.gsp; it fails its first `fail` calls.
+type flakyConfig struct {
+	Fail  int     `yaml:"fail"`
+	Value float64 `yaml:"value"`
+}
+
+func testRunner(t *testing.T, wh string, calls *int) *Runner {
+	conns := connectors.NewRegistry()
+	conns.Register("fake", connectors.Factory{
+		New:   func() any { return &fakeConfig{Rows: 3} },
+		Build: func(c any) (connectors.Source, error) { return fakeSource{n: c.(*fakeConfig).Rows}, nil },
+	})
+	trs := transforms.NewRegistry()
+	trs.Register("flaky", transforms.Transform{
+		New:     func() any { return &flakyConfig{} },
+		Outputs: []transforms.Binding{{Name: "out", SQL: "core.gsp"}},
+		Run: func(ctx context.Context, config any, in transforms.Inputs) (transforms.Outputs, error) {
+			cfg := config.(*flakyConfig)
+			*calls++
+			if *calls <= cfg.Fail {
+				return nil, errors.New("flaky failure")
+			}
+			b := array.NewRecordBuilder(memory.DefaultAllocator, gsp.AggregateSchema)
+			defer b.Release()
+			for i, f := range gsp.AggregateSchema.Fields() {
+				switch f.Name {
+				case "school_year":
+					b.Field(i).(*array.Int32Builder).Append(2024)
+				case "n":
+					b.Field(i).(*array.Int64Builder).Append(50)
+				case "mean":
+					b.Field(i).(*array.Float64Builder).Append(cfg.Value)
+				case "sd":
+					b.Field(i).(*array.Float64Builder).Append(8)
+				case "suppression":
+					b.Field(i).AppendNull()
+				default:
+					m := map[string]string{"unit_type": "nation", "unit_code": "0", "subgroup_type": "all", "subgroup": "all", "status": "ok"}
+					b.Field(i).(*array.StringBuilder).Append(m[f.Name])
+				}
+			}
+			return transforms.Outputs{"out": {Schema: gsp.AggregateSchema, Records: []arrow.RecordBatch{b.NewRecordBatch()}}}, nil
+		},
+	})
+	return &Runner{Warehouse: wh, Connectors: conns, Transforms: trs, Threads: 1}
+}
+
+const testPipeline = `name: test
+params: {fail: 0, value: 42.5, export: out}
+steps:
+  - {id: extract, kind: extract, uses: fake, with: {rows: 3}}
+  - {id: schools, kind: load, sql: [core_schools], needs: [extract]}
+  - id: compute
+    kind: transform
+    uses: flaky
+    needs: [schools]
+    with: {fail: '${fail}', value: '${value}'}
+    retry: {attempts: 2, backoff: 10ms}
+  - {id: mart, kind: load, sql: [mart_gsp], needs: [compute]}
+  - {id: export, kind: export, needs: [mart], with: {dir: '${export}'}}
+`
+
+func load(t *testing.T, r *Runner, set map[string]string) *pipelines.Pipeline {
+	t.Helper()
+	p, err := pipelines.Load("test.yaml", []byte(testPipeline), set, r.Catalog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func query(t *testing.T, wh, q string) string {
+	t.Helper()
+	rd, err := warehouse.OpenReader(context.Background(), wh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rd.Close()
+	var s string
+	if err := rd.QueryRow(context.Background(), q, nil, &s); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	return s
+}
+
+func TestRunRetriesPublishesAndRecords(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	wh := filepath.Join(dir, "w.duckdb")
+	exp := filepath.Join(dir, "export")
+	calls := 0
+	r := testRunner(t, wh, &calls)
+	res, err := r.Run(ctx, load(t, r, map[string]string{"fail": "1", "export": exp}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Published || calls != 2 {
+		t.Fatalf("published=%v after %d transform calls; want published after 2 (one retry)", res.Published, calls)
+	}
+	if got := query(t, wh, "SELECT gsp::VARCHAR FROM mart.gsp WHERE unit_type = 'nation'"); got != "42.5" {
+		t.Errorf("mart.gsp nation = %s", got)
+	}
+	if got := query(t, wh, "SELECT count(*)::VARCHAR FROM core.schools"); got != "3" {
+		t.Errorf("core.schools has %s rows", got)
+	}
+	steps := query(t, wh, "SELECT string_agg(step_id || '#' || attempt || ':' || status, ' ' ORDER BY started_at, attempt) FROM meta.steps")
+	if steps != "extract#1:succeeded schools#1:succeeded compute#1:failed compute#2:succeeded mart#1:succeeded export#1:succeeded" {
+		t.Errorf("meta.steps = %s", steps)
+	}
+	if got := query(t, wh, "SELECT status || ' ' || (parameters->>'fail') FROM meta.runs"); got != "published 1" {
+		t.Errorf("meta.runs = %s", got)
+	}
+	if got := query(t, wh, "SELECT string_agg(check_name || '=' || rows, ' ') FROM meta.data_quality WHERE table_name = 'restricted.schools'"); got != "loaded=3" {
+		t.Errorf("data quality = %s", got)
+	}
+	m, err := export.ReadManifest(exp)
+	if err != nil || m.RunID != res.RunID {
+		t.Fatalf("export manifest %+v, %v: want run %s", m, err, res.RunID)
+	}
+}
+
+func TestFailedRunPublishesNothingAndIsRecordedLater(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	wh := filepath.Join(dir, "w.duckdb")
+	exp := filepath.Join(dir, "export")
+	calls := 0
+	r := testRunner(t, wh, &calls)
+	first, err := r.Run(ctx, load(t, r, map[string]string{"export": exp}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, _ := os.ReadFile(wh)
+
+	calls = -100 // every call fails
+	res, err := r.Run(ctx, load(t, r, map[string]string{"fail": "1000", "value": "10", "export": exp}))
+	var sf *StepFailedError
+	if !errors.As(err, &sf) || sf.Step.ID != "compute" || sf.Attempts != 2 || res.Published {
+		t.Fatalf("second run: %v; want compute to fail after 2 attempts, nothing published", err)
+	}
+	after, _ := os.ReadFile(wh)
+	if string(before) != string(after) {
+		t.Error("a failed run changed the published warehouse file")
+	}
+	var statuses []string
+	for _, s := range res.Steps {
+		statuses = append(statuses, s.ID+":"+s.Status)
+	}
+	if got := strings.Join(statuses, " "); got != "extract:succeeded schools:succeeded compute:failed compute:failed mart:skipped export:skipped" {
+		t.Errorf("steps = %s", got)
+	}
+	if m, _ := export.ReadManifest(exp); m.RunID != first.RunID {
+		t.Errorf("export manifest names run %s; want the first run %s", m.RunID, first.RunID)
+	}
+	if left, _ := filepath.Glob(exp + ".*"); len(left) > 0 {
+		t.Errorf("staged exports left: %v", left)
+	}
+
+	calls = 0
+	third, err := r.Run(ctx, load(t, r, map[string]string{"export": exp}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := query(t, wh, "SELECT string_agg(status, ',' ORDER BY started_at) FROM meta.runs")
+	if got != "published,failed,published" {
+		t.Errorf("meta.runs statuses = %s; the failed run should be carried in by the next publish", got)
+	}
+	if query(t, wh, "SELECT run_id FROM meta.runs WHERE status = 'published' ORDER BY started_at DESC LIMIT 1") != third.RunID {
+		t.Error("latest published run is not the third")
+	}
+}
+
+func TestRunRefusedWhileLocked(t *testing.T) {
+	dir := t.TempDir()
+	wh := filepath.Join(dir, "w.duckdb")
+	lk, err := lock.Acquire(context.Background(), warehouse.LockPath(wh), 0, lock.Holder{Command: "other"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lk.Release()
+	calls := 0
+	r := testRunner(t, wh, &calls)
+	_, err = r.Run(context.Background(), load(t, r, map[string]string{"export": filepath.Join(dir, "e")}))
+	var held *lock.HeldError
+	if !errors.As(err, &held) || held.Holder.Command != "other" {
+		t.Fatalf("got %v, want *lock.HeldError naming the holder", err)
+	}
+}
