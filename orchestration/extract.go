@@ -386,4 +386,3 @@ func (c *countingReader) Next() bool {
 	c.task.Add(n)
 	return true
 }
-

@@ -67,9 +67,9 @@ func (s fakeSource) Read(ctx context.Context, stream string, _ connectors.Checkp
 
 type fakeBatches struct{ array.RecordReader }
 
-func (f *fakeBatches) Err() error                         { return nil }
+func (f *fakeBatches) Err() error                        { return nil }
 func (f *fakeBatches) Checkpoint() connectors.Checkpoint { return nil }
-func (f *fakeBatches) Close() error                       { f.Release(); return nil }
+func (f *fakeBatches) Close() error                      { f.Release(); return nil }
 
 // flaky is a transform writing one national grunnskolepoeng row into
 // core.gsp; it fails its first `fail` calls.
