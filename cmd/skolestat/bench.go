@@ -1,0 +1,228 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/skolestat/skolestat/internal/warehouse"
+	"github.com/skolestat/skolestat/orchestration/lock"
+	"github.com/skolestat/skolestat/pipelines"
+)
+
+// benchTables are the microdata tables the nightly pipeline loads.
+var benchTables = []string{"schools", "pupils", "enrolments", "national_tests", "grades"}
+
+func (a *app) benchCmd() *cobra.Command {
+	var dir string
+	var scale float64
+	var repeat int
+	var only []string
+	cmd := &cobra.Command{
+		Use:   "bench",
+		Short: "Measure the product against its targets and against DuckDB in the same run",
+		Long: `Measure what the targets in the issues are about, on this machine, now:
+
+  demo   'skolestat demo' end to end at --scale, in a child process: wall time and peak
+         memory (maximum resident set size). Target at scale 1.0: under 60 s on 2 cores.
+  load   loading the simulated microdata Parquet files into a warehouse (the extract step
+         of the 'microdata' pipeline: read, check every row, land, check keys and
+         references), against DuckDB's own read_parquet of the same files into tables of the
+         same kind (CREATE TABLE AS), timed in the same run, alternating, best of --repeat.
+         Reported as rows/s and as the ratio ours/DuckDB in throughput. Target: >= 0.8.
+
+Figures depend on the machine; the command line and the machine are printed with them.`,
+		Example: `  skolestat bench --dir bench-out
+  skolestat bench --only load --scale 0.2 --repeat 5`,
+		Args: exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			fmt.Fprintf(a.stdout, "skolestat bench --scale %g --repeat %d (%s)\n", scale, repeat, machine())
+			micro := filepath.Join(dir, "demo", "microdata")
+			if want(only, "demo") {
+				if err := a.benchDemo(ctx, dir, scale); err != nil {
+					return err
+				}
+			} else if _, err := a.demoMicrodata(cmd, micro, 1, scale, "parquet"); err != nil {
+				// The load benchmark needs the nation the demo simulates.
+				return err
+			}
+			if want(only, "load") {
+				return a.benchLoad(ctx, dir, micro, repeat)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&dir, "dir", "bench-out", "working folder (replaced as needed)")
+	cmd.Flags().Float64Var(&scale, "scale", 1.0, "size of the simulated nation")
+	cmd.Flags().IntVar(&repeat, "repeat", 3, "timed repetitions of the load comparison (best is reported)")
+	cmd.Flags().StringSliceVar(&only, "only", nil, "run only these benchmarks: demo, load")
+	return cmd
+}
+
+func want(only []string, name string) bool {
+	if len(only) == 0 {
+		return true
+	}
+	for _, o := range only {
+		if o == name {
+			return true
+		}
+	}
+	return false
+}
+
+func machine() string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%d CPUs, %s, %s/%s, host %s", runtime.NumCPU(), runtime.Version(), runtime.GOOS, runtime.GOARCH, host)
+}
+
+// benchDemo runs the demo in a child process from scratch.
+func (a *app) benchDemo(ctx context.Context, dir string, scale float64) error {
+	demoDir := filepath.Join(dir, "demo")
+	if err := os.RemoveAll(demoDir); err != nil {
+		return err
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	args := []string{"demo", "--dir", demoDir, "--scale", fmt.Sprint(scale), "--log-level", "warn"}
+	c := exec.CommandContext(ctx, self, args...)
+	c.Stdout, c.Stderr = nil, a.stderr
+	start := time.Now()
+	if err := c.Run(); err != nil {
+		return fmt.Errorf("running the demo: %w", err)
+	}
+	wall := time.Since(start)
+	rss := int64(0)
+	if ru, ok := c.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		rss = ru.Maxrss * 1024 // kilobytes on Linux
+	}
+	verdict := "meets"
+	if scale == 1.0 && wall > 60*time.Second {
+		verdict = "MISSES"
+	}
+	fmt.Fprintf(a.stdout, "\ndemo end to end (skolestat %s)\n", strings.Join(args, " "))
+	fmt.Fprintf(a.stdout, "  wall time    %8.1f s   target at scale 1.0: < 60 s (%s)\n", wall.Seconds(), verdict)
+	fmt.Fprintf(a.stdout, "  peak memory  %8.0f MB  (maximum resident set size of the process)\n", float64(rss)/1e6)
+	return nil
+}
+
+// benchLoad compares the extract step with DuckDB's read_parquet.
+func (a *app) benchLoad(ctx context.Context, dir, micro string, repeat int) error {
+	loadDir := filepath.Join(dir, "load")
+	if err := os.MkdirAll(loadDir, 0o755); err != nil {
+		return err
+	}
+	var ours, theirs []time.Duration
+	var oursRows, theirRows int64
+	for i := 0; i < repeat; i++ {
+		d, n, err := a.duckdbLoad(ctx, filepath.Join(loadDir, "duckdb.duckdb"), micro)
+		if err != nil {
+			return fmt.Errorf("DuckDB baseline: %w", err)
+		}
+		theirs, theirRows = append(theirs, d), n
+		d, n, err = a.ourLoad(ctx, filepath.Join(loadDir, "skolestat.duckdb"), micro)
+		if err != nil {
+			return fmt.Errorf("skolestat load: %w", err)
+		}
+		ours, oursRows = append(ours, d), n
+	}
+	best := func(ds []time.Duration) time.Duration {
+		sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+		return ds[0]
+	}
+	o, t := best(ours), best(theirs)
+	oRate, tRate := float64(oursRows)/o.Seconds(), float64(theirRows)/t.Seconds()
+	ratio := oRate / tRate
+	verdict := "meets"
+	if ratio < 0.8 {
+		verdict = "MISSES"
+	}
+	fmt.Fprintf(a.stdout, "\nload microdata Parquet (%s from %s), best of %d\n", strings.Join(benchTables, ", "), micro, repeat)
+	fmt.Fprintf(a.stdout, "  skolestat extract step  %8.2f s  %12d rows  %6.2f M rows/s\n", o.Seconds(), oursRows, oRate/1e6)
+	fmt.Fprintf(a.stdout, "  DuckDB read_parquet     %8.2f s  %12d rows  %6.2f M rows/s\n", t.Seconds(), theirRows, tRate/1e6)
+	fmt.Fprintf(a.stdout, "  ratio (throughput)      %8.2f   target >= 0.8 (%s)\n", ratio, verdict)
+	if oursRows != theirRows {
+		fmt.Fprintf(a.stdout, "  note: the row counts differ (%d vs %d)\n", oursRows, theirRows)
+	}
+	return nil
+}
+
+// ourLoad runs the built-in microdata pipeline into a fresh warehouse and
+// returns the duration and rows of its extract step.
+func (a *app) ourLoad(ctx context.Context, wh, micro string) (time.Duration, int64, error) {
+	if err := removeWarehouse(wh); err != nil {
+		return 0, 0, err
+	}
+	f := runFlags{warehouse: wh, set: []string{"microdata=" + micro}}
+	r := a.newRunner(f, "bench")
+	src, name, err := pipelines.ReadBuiltin("microdata")
+	if err != nil {
+		return 0, 0, err
+	}
+	overrides, _ := f.overrides()
+	p, err := pipelines.Load(name, src, overrides, r.Catalog())
+	if err != nil {
+		return 0, 0, err
+	}
+	res, err := r.Run(ctx, p)
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, s := range res.Steps {
+		if s.ID == "microdata" && s.Status == "succeeded" {
+			return s.Ended.Sub(s.Started), s.RowsOut, nil
+		}
+	}
+	return 0, 0, fmt.Errorf("the microdata step did not succeed")
+}
+
+// duckdbLoad loads the same files with DuckDB's read_parquet into a fresh
+// warehouse, one CREATE TABLE AS per file, and returns the time and rows.
+func (a *app) duckdbLoad(ctx context.Context, wh, micro string) (time.Duration, int64, error) {
+	if err := removeWarehouse(wh); err != nil {
+		return 0, 0, err
+	}
+	lk, err := lock.Acquire(ctx, warehouse.LockPath(wh), 0, lock.Holder{Command: "bench"})
+	if err != nil {
+		return 0, 0, err
+	}
+	defer lk.Release()
+	b, err := warehouse.Begin(ctx, wh, lk, warehouse.Options{})
+	if err != nil {
+		return 0, 0, err
+	}
+	defer b.Abort()
+	var rows int64
+	start := time.Now()
+	for _, t := range benchTables {
+		file := filepath.Join(micro, t+".parquet")
+		q := fmt.Sprintf("CREATE TABLE restricted.bench_%s AS SELECT * FROM read_parquet(%s)", t, warehouse.QuoteString(file))
+		n, err := b.Exec(ctx, q)
+		if err != nil {
+			return 0, 0, err
+		}
+		rows += n
+	}
+	return time.Since(start), rows, nil
+}
+
+func removeWarehouse(wh string) error {
+	for _, p := range []string{wh, wh + ".wal", wh + ".history.jsonl"} {
+		if err := os.Remove(p); err != nil && !os.IsNotExist(err) {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,173 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/skolestat/skolestat/internal/progress"
+	"github.com/skolestat/skolestat/internal/sim"
+	"github.com/skolestat/skolestat/internal/warehouse"
+	"github.com/skolestat/skolestat/orchestration"
+)
+
+func (a *app) demoCmd() *cobra.Command {
+	var dir, format string
+	var scale float64
+	var seed uint64
+	cmd := &cobra.Command{
+		Use:   "demo [--dir DIR]",
+		Short: "The whole product offline: simulate a nation, run the nightly pipeline, export",
+		Long: `Build a simulated nation, run pipelines/nightly.yaml on it, and export the result, all
+offline. When it finishes, DIR holds:
+
+  DIR/microdata/         the simulated pupil-level files (and truth/, the true school effects)
+  DIR/warehouse.duckdb   the DuckDB warehouse (open it with 'skolestat sql --warehouse ...')
+  DIR/export/            the Parquet export for BI tools, with _manifest.json
+  DIR/logs/              the run's log (JSON lines)
+  DIR/report/            a summary of what was built
+
+Running it again reuses the simulated files when seed and scale are unchanged.`,
+		Example: `  skolestat demo
+  skolestat demo --dir /tmp/demo --scale 1.0`,
+		Args: exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.demo(cmd, dir, seed, scale, format)
+		},
+	}
+	cmd.Flags().StringVar(&dir, "dir", "demo", "folder to build the demo in")
+	cmd.Flags().Float64Var(&scale, "scale", 0.1, "size of the simulated nation relative to Norway (1.0 = about 60,000 pupils a cohort)")
+	cmd.Flags().Uint64Var(&seed, "seed", 1, "random seed of the simulated nation")
+	cmd.Flags().StringVar(&format, "format", "parquet", "format of the simulated files: parquet or csv")
+	return cmd
+}
+
+func (a *app) demo(cmd *cobra.Command, dir string, seed uint64, scale float64, format string) error {
+	ctx := cmd.Context()
+	start := time.Now()
+	for _, sub := range []string{"logs", "report"} {
+		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
+			return fmt.Errorf("creating demo folder: %w", err)
+		}
+	}
+	logPath := filepath.Join(dir, "logs", "demo-"+start.UTC().Format("20060102T150405Z")+".jsonl")
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		return fmt.Errorf("creating demo log: %w", err)
+	}
+	defer logFile.Close()
+	a.log = slog.New(slog.NewMultiHandler(a.log.Handler(), slog.NewJSONHandler(logFile, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	a.progress = progress.New(a.stderr, a.stderrIsTerminal() && a.logFormat == "text", a.log)
+
+	micro := filepath.Join(dir, "microdata")
+	genStart := time.Now()
+	reused, err := a.demoMicrodata(cmd, micro, seed, scale, format)
+	if err != nil {
+		return err
+	}
+	genTime := time.Since(genStart)
+
+	f := runFlags{warehouse: filepath.Join(dir, "warehouse.duckdb"), set: []string{
+		"microdata=" + micro, "export=" + filepath.Join(dir, "export")}}
+	pipeline := "pipelines/nightly.yaml"
+	if _, err := os.Stat(pipeline); err != nil {
+		pipeline = "nightly" // the built-in copy, when run outside the repository
+	}
+	runStart := time.Now()
+	res, err := a.runPipeline(ctx, pipeline, f, "demo")
+	if err != nil {
+		return err
+	}
+	runTime := time.Since(runStart)
+
+	var b strings.Builder
+	if err := demoSummary(ctx, &b, dir, f.warehouse, logPath, res, reused, genTime, runTime, time.Since(start)); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "report", "summary.txt"), []byte(b.String()), 0o644); err != nil {
+		return fmt.Errorf("writing demo summary: %w", err)
+	}
+	_, err = io.WriteString(a.stdout, b.String())
+	return err
+}
+
+// demoMicrodata generates the simulated nation unless DIR already holds the
+// same one (same seed, scale and format).
+func (a *app) demoMicrodata(cmd *cobra.Command, micro string, seed uint64, scale float64, format string) (bool, error) {
+	stamp := filepath.Join(micro, ".demo-params")
+	want := fmt.Sprintf("seed=%d scale=%g format=%s version=%s\n", seed, scale, format, version)
+	if got, err := os.ReadFile(stamp); err == nil && string(got) == want {
+		a.log.Info("reusing the simulated nation", "dir", micro)
+		return true, nil
+	}
+	_ = os.Remove(stamp)
+	if _, err := a.generate(cmd, sim.Options{Out: micro, Seed: seed, Scale: scale, Format: format}); err != nil {
+		return false, fmt.Errorf("simulating the nation: %w", err)
+	}
+	return false, os.WriteFile(stamp, []byte(want), 0o644)
+}
+
+func demoSummary(ctx context.Context, w io.Writer, dir, wh, logPath string, res *orchestration.Result, reused bool,
+	gen, run, total time.Duration) error {
+	rd, err := warehouse.OpenReader(ctx, wh)
+	if err != nil {
+		return err
+	}
+	defer rd.Close()
+	rows, err := rd.Query(ctx, `SELECT schema_name || '.' || table_name, estimated_size FROM duckdb_tables()
+WHERE database_name = current_database() AND schema_name IN ('restricted', 'core', 'mart', 'meta') ORDER BY 1`)
+	if err != nil {
+		return fmt.Errorf("listing tables: %w", err)
+	}
+	defer rows.Close()
+	fmt.Fprintf(w, "\nskolestat demo: done in %s", total.Round(100*time.Millisecond))
+	how := "simulated"
+	if reused {
+		how = "reused"
+	}
+	fmt.Fprintf(w, " (nation %s in %s, pipeline run %s in %s)\n\n", how, gen.Round(100*time.Millisecond), res.RunID, run.Round(100*time.Millisecond))
+	fmt.Fprintln(w, "Tables:")
+	for rows.Next() {
+		var name string
+		var n int64
+		if err := rows.Scan(&name, &n); err != nil {
+			return err
+		}
+		note := ""
+		if strings.HasPrefix(name, "restricted.") {
+			note = "  (pupil-level; never exported)"
+		}
+		fmt.Fprintf(w, "  %-28s %12d rows%s\n", name, n, note)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	var nat, natN string
+	err = rd.QueryRow(ctx, `SELECT coalesce(string_agg(gsp_display::VARCHAR, ' ' ORDER BY school_year), ''),
+		coalesce(string_agg(school_year_label, ' ' ORDER BY school_year), '')
+		FROM mart.gsp WHERE unit_type = 'nation' AND subgroup = 'all'`, nil, &nat, &natN)
+	if err == nil && nat != "" {
+		fmt.Fprintf(w, "\nNational grunnskolepoeng by school year:\n  %s\n  %s\n", natN, nat)
+	}
+	exportDir := filepath.Join(dir, "export")
+	fmt.Fprintf(w, `
+Where things are:
+  warehouse   %s
+  export      %s  (Parquet, Hive-partitioned; _manifest.json lists every file)
+  microdata   %s
+  log         %s
+
+Try:
+  skolestat sql --warehouse %s -c "SELECT unit_code, gsp_display, n FROM mart.gsp WHERE unit_type = 'municipality' AND subgroup = 'all' AND school_year = 2024 ORDER BY gsp DESC LIMIT 10"
+  skolestat sql --warehouse %s          (interactive; .tables lists the tables)
+  skolestat runs --warehouse %s
+`, wh, exportDir, filepath.Join(dir, "microdata"), logPath, wh, wh, wh)
+	return nil
+}
