@@ -39,6 +39,9 @@ Running it again reuses the simulated files when seed and scale are unchanged.`,
   skolestat demo --dir /tmp/demo --scale 1.0`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if scale < 0.001 || scale > 5 {
+				return usageError{fmt.Errorf("--scale %g: want a number from 0.001 to 5", scale)}
+			}
 			return a.demo(cmd, dir, seed, scale, format)
 		},
 	}

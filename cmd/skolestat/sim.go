@@ -37,17 +37,23 @@ DIR/truth/ holding the true school effects per school, level and window, DIR/tru
 the parameters of the model that generated the outcomes, and DIR/nation.json the counties
 and municipalities.
 
-Scale 1.0 is Norway's size (about 60,000 pupils a cohort); use 0.01-0.1 for quick work.
-The same seed and scale give byte-identical files.`,
+Scale 1.0 is Norway's size (about 60,000 pupils a cohort; about 95 million rows, three
+quarters of them survey answers); use 0.01-0.1 for quick work. --survey-years limits the
+survey answers to the last N school years. The same options give byte-identical files.
+Files are renamed into place only when all are written: an interrupted run leaves DIR as
+it was.`,
 		Example: `  skolestat sim generate --out data/microdata --seed 1 --scale 0.1
-  skolestat sim generate --out /tmp/nation --scale 1.0 --format csv`,
+  skolestat sim generate --out /tmp/nation --scale 1.0 --format csv --survey-years 1`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if opt.Out == "" {
 				return usageError{fmt.Errorf("--out is required")}
 			}
-			if opt.Scale <= 0 || opt.Scale > 20 {
-				return usageError{fmt.Errorf("--scale %g: want a number above 0 and at most 20", opt.Scale)}
+			if opt.Scale < 0.001 || opt.Scale > 5 {
+				return usageError{fmt.Errorf("--scale %g: want a number from 0.001 to 5", opt.Scale)}
+			}
+			if opt.SurveyYears < -1 {
+				return usageError{fmt.Errorf("--survey-years %d: want -1 (none), 0 (every year) or a number of years", opt.SurveyYears)}
 			}
 			sum, err := a.generate(cmd, opt)
 			if err != nil {
@@ -64,6 +70,7 @@ The same seed and scale give byte-identical files.`,
 	cmd.Flags().Uint64Var(&opt.Seed, "seed", 1, "random seed")
 	cmd.Flags().Float64Var(&opt.Scale, "scale", 0.1, "size relative to Norway (1.0 = about 60,000 pupils a cohort)")
 	cmd.Flags().StringVar(&opt.Format, "format", "parquet", "file format: parquet or csv")
+	cmd.Flags().IntVar(&opt.SurveyYears, "survey-years", 0, "survey answers for the last N school years only (0 every year, -1 none)")
 	return cmd
 }
 
@@ -81,7 +88,7 @@ func (a *app) generate(cmd *cobra.Command, opt sim.Options) (sim.Summary, error)
 				task.Done()
 			}
 			stage, last = s, 0
-			task = a.progress.Start("simulating "+s, "rows", total)
+			task = a.progress.Start("simulating "+s, "steps", total)
 		}
 		task.Add(done - last)
 		last = done

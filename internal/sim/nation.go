@@ -198,7 +198,9 @@ func (n *nation) buildSchools(r *rand.Rand, mi int, perCohort1, scale float64, n
 		n.Schools = append(n.Schools, s)
 		return len(n.Schools) - 1
 	}
-	weight := func() float64 { return math.Exp(0.6 * r.NormFloat64()) }
+	// Catchment weights: lognormal, capped so that no barneskole grows far
+	// past 800 pupils.
+	weight := func() float64 { return min(3.5, math.Exp(0.6*r.NormFloat64())) }
 	if perCohort1 < 40 || p < 25 {
 		k := max(1, int(math.Round(p/14)))
 		if perCohort1 >= 40 {
@@ -222,11 +224,19 @@ func (n *nation) buildSchools(r *rand.Rand, mi int, perCohort1, scale float64, n
 			lower = append(lower, add("ungdomsskole", true, 8, 10))
 		}
 		m.lower = lower
-		for i := range nb {
-			s := add("skole", true, 1, 7)
-			m.primary = append(m.primary, s)
-			m.feeds = append(m.feeds, lower[i*nu/nb])
+		// Each barneskole feeds one ungdomsskole; the ungdomsskoler get
+		// about equal shares of the catchment weight.
+		first := len(m.weights)
+		total := 0.0
+		for range nb {
+			m.primary = append(m.primary, add("skole", true, 1, 7))
 			m.weights = append(m.weights, weight())
+			total += m.weights[len(m.weights)-1]
+		}
+		cum := 0.0
+		for _, w := range m.weights[first:] {
+			m.feeds = append(m.feeds, lower[min(nu-1, int((cum+w/2)/total*float64(nu)))])
+			cum += w
 		}
 		// Rural parts: a few combined schools in medium municipalities.
 		if m.SizeClass == "medium" {
@@ -385,4 +395,14 @@ func ValidOrgnr(s string) bool {
 	}
 	c, ok := orgnrCheck(d[:8])
 	return ok && c == d[8]
+}
+
+// orgnrs returns the schools' organisation numbers, by school index: the
+// vocabulary of every school_orgnr column.
+func (n *nation) orgnrs() []string {
+	out := make([]string, len(n.Schools))
+	for i, s := range n.Schools {
+		out[i] = s.Orgnr
+	}
+	return out
 }

@@ -1,10 +1,13 @@
 package sim
 
 import (
+	"cmp"
 	"context"
 	"math"
 	"math/rand/v2"
-	"strconv"
+	"slices"
+
+	"github.com/skolestat/skolestat/connectors/microdata"
 )
 
 // Levels of the school contribution indicators.
@@ -104,35 +107,33 @@ func finishStats(xs []float64) (mean, sd float64) {
 
 // yearGen generates the records of one school year.
 type yearGen struct {
-	seed     uint64
-	model    *Model
-	nation   *nation
-	pop      *population
-	effects  *effects
-	truth    *truthAcc
-	first    int  // first school year written
-	writing  bool // false while simulating the years before first, which only feed priors
-	g        *rng
-	enrol    *sink
-	tests    *sink
-	grades   *sink
-	survey   *sink
-	surveyOn func(year int) bool
-	sv       *surveyGen
+	seed    uint64
+	model   *Model
+	nation  *nation
+	pop     *population
+	effects *effects
+	truth   *truthAcc
+	first   int // first school year written
+	g       *rng
+	enrol   *sink
+	tests   *sink
+	grades  *sink
 }
 
 // testTaker is a pupil's scores in one test year (NaN = no score).
 type testTaker struct {
 	idx    int
+	status [3]int // indexes into microdata.TestStatuses
 	scores [3]float64
 	u      float64 // school effect on the pupil's latent (attributed school)
 	attrib int32   // attributed school, -1 none
 }
 
-var testSubjects = [3]string{"english", "reading", "numeracy"}
+// testSubjects are the national test subjects: english, reading, numeracy.
+var testSubjects = microdata.TestSubjects
 
-// year writes enrolments, national tests, grades and survey answers of
-// school year y, and accumulates the truth of the cohorts it completes.
+// year writes the enrolments, national tests and grades of school year y,
+// and accumulates the truth of the cohorts it completes.
 func (yg *yearGen) year(ctx context.Context, y int) error {
 	pupils := yg.pop.pupils
 	var t5, t8 []testTaker
@@ -144,14 +145,12 @@ func (yg *yearGen) year(ctx context.Context, y int) error {
 		if s < 0 {
 			continue
 		}
-		if yg.writing {
-			yg.enrol.str(0, pupilID(yg.seed, i))
-			yg.enrol.i32(1, y)
-			yg.enrol.i32(2, p.grade(y))
-			yg.enrol.str(3, yg.nation.Schools[s].Orgnr)
-			if err := yg.enrol.flushIfFull(); err != nil {
-				return err
-			}
+		yg.enrol.id(0, 'E', pupilKey(yg.seed, i))
+		yg.enrol.i32(1, y)
+		yg.enrol.i32(2, p.grade(y))
+		yg.enrol.code(3, int(s))
+		if err := yg.enrol.endRow(); err != nil {
+			return err
 		}
 		switch p.grade(y) {
 		case 5:
@@ -167,54 +166,52 @@ func (yg *yearGen) year(ctx context.Context, y int) error {
 			return ctx.Err()
 		}
 	}
-	if err := yg.grade5(y, t5); err != nil {
+	if err := yg.testYear(y, 5, t5); err != nil {
 		return err
 	}
-	if err := yg.grade8(y, t8); err != nil {
+	if err := yg.testYear(y, 8, t8); err != nil {
 		return err
 	}
 	if err := yg.grade9(y, t9); err != nil {
 		return err
 	}
-	if err := yg.grade10(y, g10); err != nil {
-		return err
-	}
-	if yg.writing && yg.surveyOn(y) {
-		return yg.sv.year(y)
-	}
-	return nil
+	return yg.grade10(y, g10)
 }
 
-// status draws a test status: exempt (more often for newly arrived pupils),
-// absent, or participated.
-func testStatus(r *rand.Rand, p *pupil, g int) string {
-	exempt := 0.03
+// Test statuses, indexes into microdata.TestStatuses.
+const (
+	participated = iota
+	exempt
+	absent
+)
+
+// testStatus draws a test status: exempt (more often for newly arrived
+// pupils), absent, or participated.
+func testStatus(r *rand.Rand, m *Model, p *pupil, g int) int {
+	ex := m.TestExempt
 	if p.newlyArrived(g) {
-		exempt = 0.5
+		ex = m.TestExemptNew
 	}
 	switch u := r.Float64(); {
-	case u < exempt:
-		return "exempt"
-	case u < exempt+0.02:
-		return "absent"
+	case u < ex:
+		return exempt
+	case u < ex+m.TestAbsent:
+		return absent
 	}
-	return "participated"
+	return participated
 }
 
-// writeTest writes one national test row.
-func (yg *yearGen) writeTest(idx, y, grade int, subj string, school int32, status string, score float64) error {
-	if !yg.writing {
-		return nil
-	}
+// writeTest writes one national test row; subj indexes testSubjects.
+func (yg *yearGen) writeTest(idx, y, grade, subj int, school int32, status int, score float64) error {
 	t := yg.tests
-	t.str(0, pupilID(yg.seed, idx))
+	t.id(0, 'E', pupilKey(yg.seed, idx))
 	t.i32(1, y)
 	t.i32(2, grade)
-	t.str(3, subj)
-	t.str(4, yg.nation.Schools[school].Orgnr)
-	t.str(5, status)
+	t.code(3, subj)
+	t.code(4, int(school))
+	t.code(5, status)
 	t.f64(6, score)
-	return t.flushIfFull()
+	return t.endRow()
 }
 
 // roundScore rounds a scale score to one decimal.
@@ -255,26 +252,61 @@ func standardise(takers []testTaker) (meanZ, invSD []float64) {
 	return meanZ, invSD
 }
 
-// grade5 writes the grade-5 tests of school year y (the outcome of level
-// 1-4, cohort spring y, attributed to the grade-4 school of y-1).
-func (yg *yearGen) grade5(y int, takers []testTaker) error {
+// testYear writes the grade-5 or grade-8 tests of school year y: the
+// outcome of level 1-4 (grade 5) or 5-7 (grade 8) for the cohort of spring
+// y, attributed to the school of grade 4 or 7 in y-1. First the statuses
+// and so the SBI sample (attributed, in the years written, with a score)
+// are drawn, so that the income decile of a pupil in the sample is the one
+// the estimator computes, within that sample; then the latents and scores.
+//
+// Grade 5: eta = bg_0 + Ability5 a + u. Grade 8: eta = bg_1 + u +
+// b1 prior5 + b2 prior5² + N(0, Noise8²) with the observed prior (the mean z
+// of the pupil's grade-5 tests of y-3 in the data), or bg_1 + u + b_miss +
+// N(0, Noise8Miss²) without one.
+func (yg *yearGen) testYear(y, grade int, takers []testTaker) error {
 	m := yg.model
+	l, bg := 0, &m.Background[0]
+	if grade == 8 {
+		l, bg = 1, &m.Background[1]
+	}
+	sample := make([]bool, len(takers))
 	for k := range takers {
 		t := &takers[k]
 		p := &yg.pop.pupils[t.idx]
-		r := yg.g.reset(streamTests, uint64(t.idx)<<4|5)
-		t.attrib = p.school[3]
-		t.u = yg.effects.at(t.attrib, 0, y)
-		eta := m.Background[0].effect(p) + m.Ability5*float64(p.ability) + t.u
+		r := yg.g.reset(streamTests, uint64(t.idx)<<5|uint64(grade)<<1)
+		t.attrib = p.school[grade-2]
+		any := false
+		for s := range testSubjects {
+			t.status[s] = testStatus(r, m, p, grade)
+			any = any || t.status[s] == participated
+		}
+		sample[k] = any && t.attrib >= 0 && y-1 >= yg.first
+	}
+	deciles := sampleDeciles(yg.pop.pupils, func(k int) (int, bool) { return takers[k].idx, sample[k] }, len(takers))
+	for k := range takers {
+		t := &takers[k]
+		p := &yg.pop.pupils[t.idx]
+		r := yg.g.reset(streamTests, uint64(t.idx)<<5|uint64(grade)<<1|1)
+		t.u = yg.effects.at(t.attrib, l, y)
+		eta := bg.effect(p, deciles[k]) + t.u
+		if grade == 5 {
+			eta += m.Ability5 * float64(p.ability)
+		} else if prior := p.prior5; !math.IsNaN(prior) {
+			eta += m.Prior8[0]*prior + m.Prior8[1]*prior*prior + m.Noise8*r.NormFloat64()
+		} else {
+			eta += m.Prior8[2] + m.Noise8Miss*r.NormFloat64()
+		}
+		if grade == 8 {
+			p.eta8 = float32(eta)
+		}
 		school := p.schoolIn(y)
-		for s, subj := range testSubjects {
+		for s := range testSubjects {
 			t.scores[s] = math.NaN()
-			st := testStatus(r, p, 5)
 			e := m.SubjectNoise * r.NormFloat64()
-			if st == "participated" {
+			if t.status[s] == participated {
 				t.scores[s] = roundScore(50 + 10*(eta+e))
 			}
-			if err := yg.writeTest(t.idx, y, 5, subj, school, st, t.scores[s]); err != nil {
+			if err := yg.writeTest(t.idx, y, grade, s, school, t.status[s], t.scores[s]); err != nil {
 				return err
 			}
 		}
@@ -282,55 +314,48 @@ func (yg *yearGen) grade5(y int, takers []testTaker) error {
 	z, inv := standardise(takers)
 	for k, t := range takers {
 		p := &yg.pop.pupils[t.idx]
-		p.prior5 = float32(z[k])
-		if t.attrib >= 0 && y-1 >= yg.first && !math.IsNaN(z[k]) {
-			yg.truth.add(t.attrib, 0, y, t.u*10*inv[k])
+		if grade == 5 {
+			p.prior5 = z[k]
+		} else {
+			p.prior8 = z[k]
+		}
+		if sample[k] {
+			yg.truth.add(t.attrib, l, y, t.u*10*inv[k])
 		}
 	}
 	return nil
 }
 
-// grade8 writes the grade-8 tests of school year y (the outcome of level
-// 5-7, cohort spring y, attributed to the grade-7 school of y-1). The
-// latent is linear in the observed prior: the mean z of the pupil's grade-5
-// tests of y-3, with its square, or the missing-prior shift.
-func (yg *yearGen) grade8(y int, takers []testTaker) error {
-	m := yg.model
-	for k := range takers {
-		t := &takers[k]
-		p := &yg.pop.pupils[t.idx]
-		r := yg.g.reset(streamTests, uint64(t.idx)<<4|8)
-		t.attrib = p.school[6]
-		t.u = yg.effects.at(t.attrib, 1, y)
-		eta := m.Background[1].effect(p) + t.u
-		if prior := float64(p.prior5); !math.IsNaN(prior) {
-			eta += m.Prior8[0]*prior + m.Prior8[1]*prior*prior + m.Noise8*r.NormFloat64()
-		} else {
-			eta += m.Prior8[2] + m.Noise8Miss*r.NormFloat64()
-		}
-		p.eta8 = float32(eta)
-		school := p.schoolIn(y)
-		for s, subj := range testSubjects {
-			t.scores[s] = math.NaN()
-			st := testStatus(r, p, 8)
-			e := m.SubjectNoise * r.NormFloat64()
-			if st == "participated" {
-				t.scores[s] = roundScore(50 + 10*(eta+e))
-			}
-			if err := yg.writeTest(t.idx, y, 8, subj, school, st, t.scores[s]); err != nil {
-				return err
-			}
+// sampleDeciles returns the income decile (0 unknown) of each of n pupils,
+// the k-th being pupil(k): for those in the SBI sample, ranked within the
+// sample as the estimator does (shared/spec/indicators.md §1:
+// floor(10*(rank-1)/n)+1, rank 1 + the number with a strictly lower
+// income); for the others, within their birth cohort.
+func sampleDeciles(pupils []pupil, pupil func(k int) (idx int, inSample bool), n int) []int8 {
+	out := make([]int8, n)
+	var ks []int
+	for k := range n {
+		idx, in := pupil(k)
+		switch {
+		case !in:
+			out[k] = pupils[idx].decile
+		case pupils[idx].income >= 0:
+			ks = append(ks, k)
 		}
 	}
-	z, inv := standardise(takers)
-	for k, t := range takers {
-		p := &yg.pop.pupils[t.idx]
-		p.prior8 = float32(z[k])
-		if t.attrib >= 0 && y-1 >= yg.first && !math.IsNaN(z[k]) {
-			yg.truth.add(t.attrib, 1, y, t.u*10*inv[k])
-		}
+	income := func(k int) int64 {
+		idx, _ := pupil(k)
+		return pupils[idx].income
 	}
-	return nil
+	slices.SortFunc(ks, func(a, b int) int { return cmp.Compare(income(a), income(b)) })
+	rank := 1
+	for j, k := range ks {
+		if j > 0 && income(k) != income(ks[j-1]) {
+			rank = j + 1
+		}
+		out[k] = int8(10*(rank-1)/len(ks) + 1)
+	}
+	return out
 }
 
 // grade9 writes the grade-9 tests (reading, numeracy): the grade-8 latent
@@ -340,18 +365,18 @@ func (yg *yearGen) grade9(y int, takers []int) error {
 	scale := math.Sqrt(1 + m.Growth9*m.Growth9)
 	for _, idx := range takers {
 		p := &yg.pop.pupils[idx]
-		r := yg.g.reset(streamTests, uint64(idx)<<4|9)
+		r := yg.g.reset(streamTests, uint64(idx)<<5|9<<1)
 		eta := float64(p.eta8)
 		if math.IsNaN(eta) { // grade 8 was before the first year written
-			eta = m.Background[1].effect(p) + m.Prior8[2] + m.Noise8Miss*r.NormFloat64()
+			eta = m.Background[1].effect(p, p.decile) + m.Prior8[2] + m.Noise8Miss*r.NormFloat64()
 		}
 		eta += m.Growth9 * r.NormFloat64()
 		school := p.schoolIn(y)
-		for _, subj := range testSubjects[1:] {
-			st := testStatus(r, p, 9)
+		for subj := 1; subj < len(testSubjects); subj++ { // reading, numeracy
+			st := testStatus(r, m, p, 9)
 			e := m.SubjectNoise * r.NormFloat64()
 			score := math.NaN()
-			if st == "participated" {
+			if st == participated {
 				score = roundScore(50 + 10*(eta+e)/scale)
 			}
 			if err := yg.writeTest(idx, y, 9, subj, school, st, score); err != nil {
@@ -364,7 +389,7 @@ func (yg *yearGen) grade9(y int, takers []int) error {
 
 // examTaker is a pupil's written exam, for the truth of level 8-10.
 type examTaker struct {
-	subject string
+	subject int     // position in the curriculum's written exam subjects
 	grade   int     // 0 when not numeric
 	m       float64 // systematic latent without the school effect
 	u       float64
@@ -372,104 +397,128 @@ type examTaker struct {
 	school  int32
 }
 
+// Grade values, indexes into microdata.GradeValues: 0-5 are the grades 1-6.
+const (
+	gradeIV = 6 + iota
+	gradeF
+	gradeD
+)
+
+// Grade types, indexes into microdata.GradeTypes.
+const (
+	standpunkt = iota
+	writtenExam
+	oralExam
+)
+
+// nonNumeric draws IV (not assessed) or F (exempt; for more than half the
+// subjects of pupils who arrived in grade 8 or later), or -1 for a numeric
+// grade.
+func nonNumeric(r *rand.Rand, m *Model, newlyArrived bool) int {
+	switch u := r.Float64(); {
+	case newlyArrived && u < m.GradeFNew:
+		return gradeF
+	case u < m.GradeF:
+		return gradeF
+	case u < m.GradeF+m.GradeIV:
+		return gradeIV
+	}
+	return -1
+}
+
 // grade10 writes the grade-10 diploma of school year y: standpunkt in every
 // subject, one written and one oral exam (none in cancelled years), and
-// accumulates the truth of level 8-10, cohort spring y+1.
+// accumulates the truth of level 8-10, cohort spring y+1. First the written
+// exam's subject and whether its grade is numeric are drawn, which settles
+// the SBI sample (a numeric written exam grade) and so the income deciles
+// of its pupils; then the grade-10 latent m_i + u + N(0, noise²), with m_i =
+// bg_2 + d1 prior8 + d2 prior8² (prior observed) or bg_2 + d_miss.
 func (yg *yearGen) grade10(y int, pupils []int) error {
 	m := yg.model
-	d := curriculum(y)
+	d := curriculum(y, m)
 	cancelled := m.examCancelled(y)
+	written := make([]int, len(pupils)) // position in d.written
+	wgrade := make([]int, len(pupils))  // -1 numeric, or IV or F
+	for k, idx := range pupils {
+		r := yg.g.reset(streamExams, uint64(idx))
+		written[k] = r.IntN(len(d.written))
+		wgrade[k] = nonNumeric(r, m, int(yg.pop.pupils[idx].arrive) >= m.NewlyArrivedMin)
+	}
+	deciles := sampleDeciles(yg.pop.pupils, func(k int) (int, bool) {
+		return pupils[k], !cancelled && wgrade[k] < 0
+	}, len(pupils))
 	var exams []examTaker
-	for _, idx := range pupils {
+	for k, idx := range pupils {
 		p := &yg.pop.pupils[idx]
 		r := yg.g.reset(streamGrades, uint64(idx))
 		school := p.schoolIn(y)
 		u := yg.effects.at(school, 2, y+1)
-		sys := m.Background[2].effect(p)
+		sys := m.Background[2].effect(p, deciles[k])
 		noise := m.Noise10
-		if prior := float64(p.prior8); !math.IsNaN(prior) {
+		if prior := p.prior8; !math.IsNaN(prior) {
 			sys += m.Prior10[0]*prior + m.Prior10[1]*prior*prior
 		} else {
 			sys += m.Prior10[2]
 			noise = m.Noise10Miss
 		}
 		eta := sys + u + noise*r.NormFloat64()
-		newly := p.arrive >= 8
-		// nonNumeric draws IV (not assessed) or F (exempt; often for newly
-		// arrived pupils), or "" for a numeric grade.
-		nonNumeric := func() string {
-			switch u := r.Float64(); {
-			case newly && u < 0.55:
-				return "F"
-			case u < 0.003:
-				return "F"
-			case u < 0.008:
-				return "IV"
-			}
-			return ""
-		}
-		write := func(code, typ, grade string) error {
-			if !yg.writing {
-				return nil
-			}
+		newly := int(p.arrive) >= m.NewlyArrivedMin
+		write := func(code, typ, grade int) error {
 			gs := yg.grades
-			gs.str(0, pupilID(yg.seed, idx))
+			gs.id(0, 'E', pupilKey(yg.seed, idx))
 			gs.i32(1, y)
-			gs.str(2, yg.nation.Schools[school].Orgnr)
-			gs.str(3, code)
-			gs.str(4, typ)
-			gs.str(5, grade)
-			return gs.flushIfFull()
+			gs.code(2, int(school))
+			gs.code(3, code)
+			gs.code(4, typ)
+			gs.code(5, grade)
+			return gs.endRow()
 		}
-		standpunkt := func(s subject) error {
-			g := nonNumeric()
-			if g == "" {
-				g = strconv.Itoa(cut(eta+s.offset+m.StandpunktNoise*r.NormFloat64(), &m.StandpunktCuts))
+		standpunktGrade := func(code int, offset float64) error {
+			g := nonNumeric(r, m, newly)
+			if g < 0 {
+				g = cut(eta+offset+m.StandpunktNoise*r.NormFloat64(), &m.StandpunktCuts) - 1
 			}
-			return write(s.code, "standpunkt", g)
+			return write(code, standpunkt, g)
 		}
-		for _, s := range d.common {
-			if err := standpunkt(s); err != nil {
+		for c, s := range d.common {
+			if err := standpunktGrade(d.commonIdx[c], s.offset); err != nil {
 				return err
 			}
 		}
-		if err := standpunkt(d.choice[r.IntN(len(d.choice))]); err != nil {
+		c := r.IntN(len(d.choice))
+		if err := standpunktGrade(d.choiceIdx[c], d.choice[c].offset); err != nil {
 			return err
 		}
-		if y < d.gradedVF {
-			if err := write(d.valgfag.code, "standpunkt", "D"); err != nil {
+		if y < m.ValgfagNumeric {
+			if err := write(d.valgfagIdx, standpunkt, gradeD); err != nil {
 				return err
 			}
-		} else if err := standpunkt(d.valgfag); err != nil {
+		} else if err := standpunktGrade(d.valgfagIdx, d.valgfag.offset); err != nil {
 			return err
 		}
 		if cancelled {
 			continue
 		}
-		ex := examTaker{subject: d.written[r.IntN(len(d.written))], m: sys, u: u, noise: noise, school: school}
-		g := nonNumeric()
-		if g == "" {
+		ex := examTaker{subject: written[k], m: sys, u: u, noise: noise, school: school}
+		g := wgrade[k]
+		if g < 0 {
 			ex.grade = cut(eta+m.ExamNoise*r.NormFloat64(), &m.ExamCuts)
-			g = strconv.Itoa(ex.grade)
-		}
-		if err := write(ex.subject, "written_exam", g); err != nil {
-			return err
-		}
-		if ex.grade > 0 {
+			g = ex.grade - 1
 			exams = append(exams, ex)
 		}
-		oral := d.oral[r.IntN(len(d.oral))]
-		g = nonNumeric()
-		if g == "" {
-			g = strconv.Itoa(cut(eta+m.OralNoise*r.NormFloat64(), &m.OralCuts))
+		if err := write(d.commonIdx[d.written[ex.subject]], writtenExam, g); err != nil {
+			return err
 		}
-		if err := write(oral, "oral_exam", g); err != nil {
+		oral := d.oral[r.IntN(len(d.oral))]
+		g = nonNumeric(r, m, newly)
+		if g < 0 {
+			g = cut(eta+m.OralNoise*r.NormFloat64(), &m.OralCuts) - 1
+		}
+		if err := write(d.commonIdx[oral], oralExam, g); err != nil {
 			return err
 		}
 	}
-	if y >= yg.first {
-		yg.examTruth(y, exams)
-	}
+	yg.examTruth(y, exams)
 	return nil
 }
 
@@ -479,11 +528,11 @@ func (yg *yearGen) grade10(y int, pupils []int) error {
 // SD of the written exam grades of the year and subject.
 func (yg *yearGen) examTruth(y int, exams []examTaker) {
 	m := yg.model
-	bySubject := map[string][]float64{}
+	var bySubject [3][]float64 // by position in the written exam subjects
 	for _, e := range exams {
 		bySubject[e.subject] = append(bySubject[e.subject], float64(e.grade))
 	}
-	sds := map[string]float64{}
+	var sds [3]float64
 	for s, xs := range bySubject {
 		_, sds[s] = finishStats(xs)
 	}

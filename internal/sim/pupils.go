@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"fmt"
 	"math"
 	"math/rand/v2"
 	"sort"
@@ -29,8 +28,8 @@ type pupil struct {
 	// country that year.
 	school [10]int32
 	// Results carried to later years (NaN when absent).
-	prior5 float32 // mean z of the grade-5 tests
-	prior8 float32 // mean z of the grade-8 tests
+	prior5 float64 // mean z of the grade-5 tests, as the SBI computes it
+	prior8 float64 // mean z of the grade-8 tests
 	eta8   float32 // grade-8 latent, for grade 9
 }
 
@@ -62,6 +61,7 @@ const (
 	streamCareer     uint64 = 0x63617265
 	streamTests      uint64 = 0x74657374
 	streamGrades     uint64 = 0x67726164
+	streamExams      uint64 = 0x6578616d
 	streamSurvey     uint64 = 0x73757276
 	streamEffects    uint64 = 0x65666665
 	streamCohort     uint64 = 0x636f686f
@@ -123,12 +123,12 @@ func buildPopulation(seed uint64, scale float64, n *nation, first, last int) *po
 // with a municipality shift (and, through the school drawn in drawCareer,
 // segregation between schools); ability does not depend on the school.
 func drawBackground(r *rand.Rand, p *pupil, m *Municipality, schoolSES float64) {
-	p.girl = r.Float64() < 0.49
+	p.girl = r.Float64() < 0.5
 	u := r.Float64()
 	switch {
 	case u < 0.12*m.ImmigrantFactor:
 		p.imm = immImmigrant
-	case u < 0.19*m.ImmigrantFactor:
+	case u < 0.18*m.ImmigrantFactor:
 		p.imm = immNorwegianBorn
 	}
 	ses := m.SES + schoolSES + 0.95*r.NormFloat64()
@@ -142,13 +142,14 @@ func drawBackground(r *rand.Rand, p *pupil, m *Municipality, schoolSES float64) 
 	if r.Float64() < unknown {
 		p.edu = 4
 	} else {
-		// Cuts of a standard normal giving about 8/31/37/24 %.
+		// Cuts of the socio-economic latent giving about 8/31/37/24 % of
+		// the known.
 		switch {
-		case ses < -1.4:
+		case ses < -1.3:
 			p.edu = 0
-		case ses < -0.35:
+		case ses < -0.12:
 			p.edu = 1
-		case ses < 0.7:
+		case ses < 0.85:
 			p.edu = 2
 		default:
 			p.edu = 3
@@ -217,7 +218,7 @@ func drawCareer(r *rand.Rand, p *pupil, n *nation, mi, c int) {
 			p.school[g-1] = int32(m.feeds[c])
 		}
 	}
-	p.prior5, p.prior8, p.eta8 = nan32, nan32, nan32
+	p.prior5, p.prior8, p.eta8 = math.NaN(), math.NaN(), nan32
 }
 
 var nan32 = float32(math.NaN())
@@ -242,16 +243,16 @@ func assignDeciles(cohort []pupil) {
 	}
 }
 
-// pupilID is the pseudonymous id of pupil idx: a bijection of the index, so
-// ids are unique but do not reveal the order.
-func pupilID(seed uint64, idx int) string {
-	return fmt.Sprintf("E%08x", mix32(uint32(idx), uint32(seed)))
-}
+// pupilKey is the number behind the pseudonymous id of pupil idx
+// ("E" and eight hex digits): a bijection of the index, so ids are unique
+// but do not reveal the order.
+func pupilKey(seed uint64, idx int) uint32 { return mix32(uint32(idx), uint32(seed)) }
 
-// respondentID is a survey respondent's id: unique within a school year and
+// respondentKey is the number behind a survey respondent's id ("R" and
+// eight hex digits): unique within a school year, different every year, and
 // not linkable to the pupil id without the seed.
-func respondentID(seed uint64, year, idx int) string {
-	return fmt.Sprintf("R%08x", mix32(uint32(idx), uint32(seed>>32)^uint32(year)*0x27d4eb2d))
+func respondentKey(seed uint64, year, idx int) uint32 {
+	return mix32(uint32(idx), uint32(seed>>32)^uint32(seed)*0x9e3779b9^uint32(year)*0x27d4eb2d)
 }
 
 // mix32 is a bijection of uint32 for each key.

@@ -2,9 +2,9 @@ package sim
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
@@ -17,36 +17,42 @@ import (
 // Options say what to generate. The zero value of a field means its default.
 type Options struct {
 	// Out is the folder to write into; created if missing. Files of ours
-	// already there are replaced.
+	// already there are replaced (a table written in the other format is
+	// removed, so a folder never holds two candidates for a table).
 	Out  string
 	Seed uint64
-	// Scale is the size: 1.0 is Norway, about 60,000 pupils a cohort. The
-	// 357 municipalities are kept at every scale; schools shrink with it.
+	// Scale is the size: 1.0 is Norway, about 60,000 pupils a cohort;
+	// 0.001..5 (default 1). The 357 municipalities are kept at every
+	// scale; schools shrink with it.
 	Scale float64
 	// Format is "parquet" (default) or "csv".
 	Format string
 	// FirstYear and LastYear are the school years (autumn years) written;
 	// default 2014 and 2024.
 	FirstYear, LastYear int
-	// SurveyYears is how many of the last school years get survey answers
-	// (default 2; -1 for none). Answers are 60 rows per respondent, so all
-	// eleven years would outweigh every other table together.
+	// SurveyYears limits survey answers to the last SurveyYears school
+	// years; 0 (the default) means every year, -1 none (no
+	// survey_responses file). The survey is 60 rows per respondent, about
+	// three quarters of all rows (71 of 95 million at scale 1.0).
 	SurveyYears int
-	// Progress, if set, is called as work advances, from the generating
-	// goroutine; it must be cheap.
+	// Progress, if set, is called as work advances, always from the
+	// goroutine that called Generate and never concurrently; it must be
+	// cheap. Stages come in order ("nation", "pupils", "school years",
+	// "truth"); done counts up to total within a stage.
 	Progress func(stage string, done, total int64)
 }
 
 // Summary says what Generate wrote.
 type Summary struct {
-	Files          []FileSummary // in the order written; Path includes Options.Out
+	Files          []FileSummary // in the order written; Path is under Options.Out (joined to it)
 	Duration       time.Duration
 	Municipalities int
 	Schools        int
 	Pupils         int // pupils with at least one enrolment in the years written
+	Respondents    int64
 }
 
-// FileSummary is one file written.
+// FileSummary is one file written. Rows is 0 for the JSON files.
 type FileSummary struct {
 	Path string
 	Rows int64
@@ -77,8 +83,11 @@ func (o *Options) defaults() error {
 	if o.LastYear < o.FirstYear || o.FirstYear < 2000 || o.LastYear > 2060 {
 		return fmt.Errorf("sim: years %d..%d: want 2000 <= first <= last <= 2060", o.FirstYear, o.LastYear)
 	}
-	if o.SurveyYears == 0 {
-		o.SurveyYears = 2
+	if years := o.LastYear - o.FirstYear + 1; o.SurveyYears == 0 || o.SurveyYears > years {
+		o.SurveyYears = years
+	}
+	if o.SurveyYears < -1 {
+		return fmt.Errorf("sim: SurveyYears %d: want -1, 0 or a number of years", o.SurveyYears)
 	}
 	if o.Progress == nil {
 		o.Progress = func(string, int64, int64) {}
@@ -86,11 +95,19 @@ func (o *Options) defaults() error {
 	return nil
 }
 
+// tables are the microdata tables in the order Generate writes them.
+var tables = []string{"schools", "pupils", "enrolments", "national_tests", "grades", "survey_responses"}
+
+func schemaOf(name string) *arrow.Schema {
+	t, _ := microdata.Lookup(name)
+	return t.Schema()
+}
+
 // Generate writes the microdata files of a simulated nation into opt.Out
 // (the tables of shared/spec/microdata.md), truth/ with the true school
 // effects, and nation.json. The same options give byte-identical files.
-// It stops early, leaving no partial file under a final name, when ctx is
-// cancelled.
+// Files are renamed into place only once all are written: a failed or
+// cancelled run (it checks ctx as it goes) leaves the folder as it was.
 func Generate(ctx context.Context, opt Options) (Summary, error) {
 	start := time.Now()
 	if err := opt.defaults(); err != nil {
@@ -98,102 +115,157 @@ func Generate(ctx context.Context, opt Options) (Summary, error) {
 	}
 	var sum Summary
 	model := DefaultModel()
+	st := &staging{}
+	defer st.discard()
 	opt.Progress("nation", 0, 1)
 	n := buildNation(opt.Seed, opt.Scale)
 	opt.Progress("nation", 1, 1)
 	sum.Municipalities, sum.Schools = len(n.Municipalities), len(n.Schools)
 
-	opt.Progress("pupils", 0, 1)
+	opt.Progress("pupils", 0, 2)
 	pop := buildPopulation(opt.Seed, opt.Scale, n, opt.FirstYear, opt.LastYear)
-	opt.Progress("pupils", 1, 1)
+	opt.Progress("pupils", 1, 2)
 	if err := ctx.Err(); err != nil {
 		return sum, err
 	}
-
-	out := func(fs FileSummary, err error) error {
-		if err == nil {
-			sum.Files = append(sum.Files, fs)
-		}
-		return err
-	}
-	table := func(name string) *arrow.Schema {
-		t, _ := microdata.Lookup(name)
-		return t.Schema()
-	}
-	if err := out(writeSchools(opt, n, table("schools"))); err != nil {
+	orgnrs := vocab("school_orgnr", n.orgnrs())
+	fs, err := writeSchools(opt, st, n)
+	if err != nil {
 		return sum, err
 	}
-	fs, pupils, err := writePupils(opt, pop, table("pupils"))
-	if err := out(fs, err); err != nil {
+	sum.Files = append(sum.Files, fs)
+	fs, sum.Pupils, err = writePupils(opt, st, pop)
+	if err != nil {
 		return sum, err
 	}
-	sum.Pupils = pupils
+	sum.Files = append(sum.Files, fs)
+	opt.Progress("pupils", 2, 2)
 
-	// The years before FirstYear are simulated, not written, so that the
-	// pupils of the first years written have priors (grade 10 in FirstYear
-	// took grade 5 five years earlier).
-	simFirst := opt.FirstYear - 5
-	eff := drawEffects(opt.Seed, n.Schools, &model, simFirst, opt.LastYear+1)
+	// The outcomes go year by year in this goroutine; the survey, which
+	// needs only the careers, in another. Each table has its own writer.
+	eff := drawEffects(opt.Seed, n.Schools, &model, opt.FirstYear, opt.LastYear+1)
 	yg := &yearGen{
 		seed: opt.Seed, model: &model, nation: n, pop: pop, effects: eff,
 		truth: newTruthAcc(len(n.Schools), opt.FirstYear, opt.LastYear+1),
 		first: opt.FirstYear, g: newRNG(opt.Seed),
-		surveyOn: func(y int) bool { return opt.SurveyYears > 0 && y > opt.LastYear-opt.SurveyYears },
 	}
-	yg.sv = newSurveyGen(yg, &model)
-	sinks := []**sink{&yg.enrol, &yg.tests, &yg.grades, &yg.survey}
-	names := []string{"enrolments", "national_tests", "grades", "survey_responses"}
-	for i, name := range names {
-		s, err := newSink(opt.Out, name, opt.Format, table(name))
-		if err != nil {
-			for _, done := range sinks[:i] {
-				(*done).abort()
-			}
-			return sum, err
-		}
-		*sinks[i] = s
-	}
-	years := int64(opt.LastYear - simFirst + 1)
-	for y := simFirst; y <= opt.LastYear; y++ {
-		opt.Progress("school years", int64(y-simFirst), years)
-		yg.writing = y >= opt.FirstYear
-		if err := yg.year(ctx, y); err != nil {
-			for _, s := range sinks {
-				(*s).abort()
-			}
-			return sum, fmt.Errorf("sim: generating school year %d: %w", y, err)
+	sg := newSurveyGen(opt.Seed, n, pop, &model.Survey)
+	sinks := make([]*sink, 0, 4)
+	abort := func() {
+		for _, s := range sinks {
+			s.abort()
 		}
 	}
-	opt.Progress("school years", years, years)
-	for i, s := range sinks {
-		if names[i] == "survey_responses" && opt.SurveyYears < 0 {
-			(*s).abort()
-			os.Remove((*s).path)
+	for _, t := range []struct {
+		name string
+		dst  **sink
+		opts []colOpt
+	}{
+		{"enrolments", &yg.enrol, []colOpt{plain("pupil_id"), orgnrs}},
+		{"national_tests", &yg.tests, []colOpt{orgnrs, vocab("subject", microdata.TestSubjects), vocab("status", microdata.TestStatuses)}},
+		{"grades", &yg.grades, []colOpt{orgnrs, vocab("subject_code", subjectCodes), vocab("grade_type", microdata.GradeTypes), vocab("grade", microdata.GradeValues)}},
+		{"survey_responses", &sg.out, []colOpt{orgnrs, vocab("class_id", classNames), vocab("gender", microdata.Genders), vocab("item_code", itemCodes())}},
+	} {
+		if t.name == "survey_responses" && opt.SurveyYears < 0 {
 			continue
 		}
-		if err := out((*s).close()); err != nil {
+		s, err := newSink(opt.Out, t.name, opt.Format, schemaOf(t.name), t.opts...)
+		if err != nil {
+			abort()
+			return sum, err
+		}
+		*t.dst = s
+		sinks = append(sinks, s)
+	}
+
+	// The survey goroutine ticks once per year done and closes surveyTick
+	// when it stops; Progress is called from this goroutine only.
+	surveyYears := max(opt.SurveyYears, 0)
+	surveyTick := make(chan struct{}, surveyYears)
+	surveyDone := make(chan error, 1)
+	sctx, stopSurvey := context.WithCancel(ctx)
+	defer stopSurvey()
+	go func() {
+		defer close(surveyTick)
+		for y := opt.LastYear - surveyYears + 1; y <= opt.LastYear; y++ {
+			if err := sg.year(sctx, y); err != nil {
+				surveyDone <- fmt.Errorf("sim: survey of school year %d: %w", y, err)
+				return
+			}
+			surveyTick <- struct{}{}
+		}
+		surveyDone <- nil
+	}()
+	total := int64(opt.LastYear-opt.FirstYear+1) + int64(surveyYears)
+	done := int64(0)
+	tick := func() {
+		done++
+		opt.Progress("school years", done, total)
+	}
+	opt.Progress("school years", 0, total)
+	for y := opt.FirstYear; y <= opt.LastYear; y++ {
+		if err := yg.year(ctx, y); err != nil {
+			stopSurvey()
+			<-surveyDone
+			abort()
+			return sum, fmt.Errorf("sim: generating school year %d: %w", y, err)
+		}
+		tick()
+	drain:
+		for {
+			select {
+			case _, ok := <-surveyTick:
+				if !ok {
+					break drain
+				}
+				tick()
+			default:
+				break drain
+			}
+		}
+	}
+	for range surveyTick {
+		tick()
+	}
+	if err := <-surveyDone; err != nil {
+		abort()
+		return sum, err
+	}
+	sum.Respondents = sg.respondents
+	for i, s := range sinks {
+		fs, err := st.finish(s)
+		if err != nil {
 			for _, rest := range sinks[i+1:] {
-				(*rest).abort()
+				rest.abort()
 			}
 			return sum, err
 		}
+		sum.Files = append(sum.Files, fs)
 	}
 
-	truthFiles, err := writeTruth(opt, n, &model, eff, yg.truth, yg.sv)
+	opt.Progress("truth", 0, 1)
+	truthFiles, err := writeTruth(opt, st, n, &model, eff, yg.truth, sg)
 	sum.Files = append(sum.Files, truthFiles...)
 	if err != nil {
 		return sum, err
 	}
-	if err := writeNation(opt, n, &model, sum); err != nil {
+	if err := writeNation(opt, st, n, &model, sum); err != nil {
 		return sum, err
 	}
 	sum.Files = append(sum.Files, FileSummary{Path: filepath.Join(opt.Out, "nation.json")})
+	if err := st.commit(); err != nil {
+		return sum, err
+	}
+	if err := removeStale(opt); err != nil {
+		return sum, err
+	}
+	opt.Progress("truth", 1, 1)
 	sum.Duration = time.Since(start)
 	return sum, nil
 }
 
-func writeSchools(opt Options, n *nation, schema *arrow.Schema) (FileSummary, error) {
-	s, err := newSink(opt.Out, "schools", opt.Format, schema)
+func writeSchools(opt Options, st *staging, n *nation) (FileSummary, error) {
+	s, err := newSink(opt.Out, "schools", opt.Format, schemaOf("schools"), plain("school_orgnr"), plain("name"))
 	if err != nil {
 		return FileSummary{}, err
 	}
@@ -205,18 +277,20 @@ func writeSchools(opt Options, n *nation, schema *arrow.Schema) (FileSummary, er
 		s.i32(4, sc.GradeFrom)
 		s.i32(5, sc.GradeTo)
 		s.i32(6, 2024)
-		if err := s.flushIfFull(); err != nil {
+		if err := s.endRow(); err != nil {
 			s.abort()
 			return FileSummary{}, err
 		}
 	}
-	return s.close()
+	return st.finish(s)
 }
 
 // writePupils writes the pupils with at least one enrolment in the years
 // written, and returns how many.
-func writePupils(opt Options, pop *population, schema *arrow.Schema) (FileSummary, int, error) {
-	s, err := newSink(opt.Out, "pupils", opt.Format, schema)
+func writePupils(opt Options, st *staging, pop *population) (FileSummary, int, error) {
+	s, err := newSink(opt.Out, "pupils", opt.Format, schemaOf("pupils"), plain("pupil_id"),
+		vocab("gender", microdata.Genders), vocab("immigrant_background", microdata.ImmigrantBackgrounds),
+		vocab("parent_education", microdata.ParentEducations))
 	if err != nil {
 		return FileSummary{}, 0, err
 	}
@@ -231,23 +305,46 @@ func writePupils(opt Options, pop *population, schema *arrow.Schema) (FileSummar
 			continue
 		}
 		k++
-		s.str(0, pupilID(opt.Seed, i))
+		s.id(0, 'E', pupilKey(opt.Seed, i))
 		s.i32(1, int(p.entry)-6)
 		if p.girl {
-			s.str(2, "J")
+			s.code(2, 1)
 		} else {
-			s.str(2, "G")
+			s.code(2, 0)
 		}
-		s.str(3, microdata.ImmigrantBackgrounds[p.imm])
-		s.str(4, microdata.ParentEducations[p.edu])
+		s.code(3, int(p.imm))
+		s.code(4, int(p.edu))
 		s.i64(5, p.income, p.income >= 0)
-		if err := s.flushIfFull(); err != nil {
+		if err := s.endRow(); err != nil {
 			s.abort()
 			return FileSummary{}, 0, err
 		}
 	}
-	fs, err := s.close()
+	fs, err := st.finish(s)
 	return fs, k, err
+}
+
+// removeStale removes the files of our tables in the format not written
+// (and survey_responses when no survey was written), so that the folder
+// holds exactly one file per table written.
+func removeStale(opt Options) error {
+	other := "csv"
+	if opt.Format == "csv" {
+		other = "parquet"
+	}
+	var stale []string
+	for _, t := range tables {
+		stale = append(stale, t+"."+other)
+	}
+	if opt.SurveyYears < 0 {
+		stale = append(stale, "survey_responses."+opt.Format)
+	}
+	for _, name := range stale {
+		if err := os.Remove(filepath.Join(opt.Out, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("removing %s of an earlier run: %w", name, err)
+		}
+	}
+	return nil
 }
 
 // nationFile is the content of nation.json.
@@ -256,31 +353,18 @@ type nationFile struct {
 	Scale          float64        `json:"scale"`
 	FirstYear      int            `json:"first_school_year"`
 	LastYear       int            `json:"last_school_year"`
+	SurveyYears    int            `json:"survey_years"`
 	Schools        int            `json:"schools"`
 	Pupils         int            `json:"pupils"`
+	Respondents    int64          `json:"survey_respondents"`
 	Counties       []County       `json:"counties"`
 	Municipalities []Municipality `json:"municipalities"`
 	Model          *Model         `json:"model"`
 }
 
-func writeNation(opt Options, n *nation, m *Model, sum Summary) error {
+func writeNation(opt Options, st *staging, n *nation, m *Model, sum Summary) error {
 	f := nationFile{Seed: opt.Seed, Scale: opt.Scale, FirstYear: opt.FirstYear, LastYear: opt.LastYear,
-		Schools: len(n.Schools), Pupils: sum.Pupils, Counties: Counties, Municipalities: n.Municipalities, Model: m}
-	return writeJSON(filepath.Join(opt.Out, "nation.json"), f)
-}
-
-// writeJSON writes v indented, through a temporary file.
-func writeJSON(path string, v any) error {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return fmt.Errorf("encoding %s: %w", path, err)
-	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("renaming %s into place: %w", path, err)
-	}
-	return nil
+		SurveyYears: max(opt.SurveyYears, 0), Schools: len(n.Schools), Pupils: sum.Pupils, Respondents: sum.Respondents,
+		Counties: Counties, Municipalities: n.Municipalities, Model: m}
+	return st.writeJSON(filepath.Join(opt.Out, "nation.json"), f)
 }

@@ -3,13 +3,12 @@ package sim
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io/fs"
-	"math"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -21,9 +20,22 @@ import (
 	"github.com/skolestat/skolestat/connectors/microdata"
 )
 
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if moderate.dir != "" {
+		os.RemoveAll(moderate.dir)
+	}
+	os.Exit(code)
+}
+
 func generate(t testing.TB, dir string, seed uint64, scale float64, format string) Summary {
 	t.Helper()
-	s, err := Generate(context.Background(), Options{Out: dir, Seed: seed, Scale: scale, Format: format})
+	return generateOpt(t, Options{Out: dir, Seed: seed, Scale: scale, Format: format})
+}
+
+func generateOpt(t testing.TB, opt Options) Summary {
+	t.Helper()
+	s, err := Generate(context.Background(), opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,10 +64,12 @@ func files(t *testing.T, dir string) map[string][]byte {
 func TestSameSeedGivesByteIdenticalFiles(t *testing.T) {
 	for _, format := range []string{"parquet", "csv"} {
 		t.Run(format, func(t *testing.T) {
+			// Parquet at a scale where the survey spans several batches.
+			scale := map[string]float64{"parquet": 0.02, "csv": 0.005}[format]
 			a, b, c := t.TempDir(), t.TempDir(), t.TempDir()
-			generate(t, a, 3, 0.005, format)
-			generate(t, b, 3, 0.005, format)
-			generate(t, c, 4, 0.005, format)
+			generate(t, a, 3, scale, format)
+			generate(t, b, 3, scale, format)
+			generate(t, c, 4, scale, format)
 			fa, fb, fc := files(t, a), files(t, b), files(t, c)
 			if len(fa) != 11 {
 				t.Errorf("wrote %d files, want 11: %v", len(fa), slices.Sorted(func(yield func(string) bool) {
@@ -71,8 +85,10 @@ func TestSameSeedGivesByteIdenticalFiles(t *testing.T) {
 					t.Errorf("%s differs between two runs with the same seed", name)
 				}
 			}
-			if bytes.Equal(fa["pupils."+format], fc["pupils."+format]) {
-				t.Error("pupils are the same with another seed")
+			for name, x := range fa {
+				if name != "truth/model.json" && bytes.Equal(x, fc[name]) {
+					t.Errorf("%s is the same with another seed", name)
+				}
 			}
 		})
 	}
@@ -110,6 +126,14 @@ func TestNationShape(t *testing.T) {
 	// Skewed sizes: Oslo about a tenth of the pupils, and many tiny municipalities.
 	if s := byCode["0301"].Share; s < 0.08 || s > 0.12 {
 		t.Errorf("Oslo has %.3f of the pupils, want about 0.10", s)
+	}
+	if s := byCode["4601"].Share; s < 0.035 || s > 0.055 {
+		t.Errorf("Bergen has %.3f of the pupils, want about 0.045", s)
+	}
+	for code := range asss {
+		if s := byCode[code].Share; code != "0301" && code != "4601" && (s < 0.012 || s > 0.04) {
+			t.Errorf("ASSS member %s has %.3f of the pupils, want 0.013-0.035", code, s)
+		}
 	}
 	small := 0
 	for _, m := range n.Municipalities {
@@ -194,52 +218,82 @@ func strCol(rec arrow.RecordBatch, name string) *array.String {
 }
 
 func TestFilesMatchTheContract(t *testing.T) {
-	dir := t.TempDir()
-	generate(t, dir, 5, 0.005, "parquet")
-	// The physical schema of every file is the canonical one.
-	for _, tb := range microdata.Tables {
-		f, err := file.OpenParquetFile(filepath.Join(dir, tb.Name+".parquet"), false)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r, err := pqarrow.NewFileReader(f, pqarrow.ArrowReadProperties{}, memory.DefaultAllocator)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := r.Schema()
-		if err != nil {
-			t.Fatal(err)
-		}
-		want := tb.Schema()
-		if len(got.Fields()) != len(want.Fields()) {
-			t.Errorf("%s: columns %v, want %v", tb.Name, got, want)
-		}
-		for i, w := range want.Fields() {
-			if i < len(got.Fields()) {
-				g := got.Field(i)
-				if g.Name != w.Name || !arrow.TypeEqual(g.Type, w.Type) || g.Nullable != w.Nullable {
-					t.Errorf("%s column %d: %s %s nullable=%v, want %s %s nullable=%v", tb.Name, i, g.Name, g.Type, g.Nullable, w.Name, w.Type, w.Nullable)
+	for _, format := range []string{"parquet", "csv"} {
+		t.Run(format, func(t *testing.T) {
+			dir := t.TempDir()
+			generate(t, dir, 5, 0.005, format)
+			if format == "parquet" {
+				// The physical schema of every file is the canonical one.
+				for _, tb := range microdata.Tables {
+					if err := sameFields(parquetSchema(t, filepath.Join(dir, tb.Name+".parquet")), tb.Schema()); err != nil {
+						t.Errorf("%s: %v", tb.Name, err)
+					}
+				}
+			} else {
+				for _, tb := range microdata.Tables {
+					b, err := os.ReadFile(filepath.Join(dir, tb.Name+".csv"))
+					if err != nil {
+						t.Fatal(err)
+					}
+					var names []string
+					for _, c := range tb.Columns {
+						names = append(names, c.Name)
+					}
+					if header, _, _ := strings.Cut(string(b), "\n"); header != strings.Join(names, ",") {
+						t.Errorf("%s.csv header %q, want %q", tb.Name, header, strings.Join(names, ","))
+					}
 				}
 			}
-		}
-		f.Close()
+			checkContract(t, dir)
+		})
 	}
+}
 
-	// Every value passes the reader's checks; keys are unique; references resolve.
-	schools, pupils := map[string]bool{}, map[string]bool{}
+func parquetSchema(t *testing.T, path string) *arrow.Schema {
+	t.Helper()
+	f, err := file.OpenParquetFile(path, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r, err := pqarrow.NewFileReader(f, pqarrow.ArrowReadProperties{}, memory.DefaultAllocator)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := r.Schema()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// checkContract reads every table with the microdata connector, strictly
+// (any value breaking a type, code, range, digit or null rule fails), and
+// checks keys, references and the consistency of grades, birth years and
+// the grades a school teaches.
+func checkContract(t *testing.T, dir string) {
+	t.Helper()
+	type school struct{ from, to int32 }
+	schools := map[string]school{}
 	readTable(t, dir, "schools", func(rec arrow.RecordBatch) {
 		c := strCol(rec, "school_orgnr")
+		from, to := rec.Column(4).(*array.Int32), rec.Column(5).(*array.Int32)
 		for i := range c.Len() {
-			schools[c.Value(i)] = true
+			if !ValidOrgnr(c.Value(i)) {
+				t.Errorf("school %s: invalid org number", c.Value(i))
+			}
+			schools[c.Value(i)] = school{from.Value(i), to.Value(i)}
 		}
 	})
+	births := map[string]int32{}
 	readTable(t, dir, "pupils", func(rec arrow.RecordBatch) {
 		c := strCol(rec, "pupil_id")
+		birth := rec.Column(1).(*array.Int32)
 		for i := range c.Len() {
-			if pupils[c.Value(i)] {
-				t.Fatalf("pupil %d repeated", i)
+			if _, dup := births[c.Value(i)]; dup {
+				t.Fatalf("pupil %s repeated", c.Value(i))
 			}
-			pupils[c.Value(i)] = true
+			births[c.Value(i)] = birth.Value(i)
 		}
 	})
 	keyed := map[string][]string{
@@ -248,10 +302,12 @@ func TestFilesMatchTheContract(t *testing.T) {
 		"grades":           {"pupil_id", "school_year", "subject_code", "grade_type"},
 		"survey_responses": {"respondent_id", "school_year", "item_code"},
 	}
-	for table, key := range keyed {
+	for _, table := range []string{"enrolments", "national_tests", "grades", "survey_responses"} {
+		key := keyed[table]
 		seen := map[string]bool{}
 		rows := 0
 		readTable(t, dir, table, func(rec arrow.RecordBatch) {
+			year := rec.Column(1).(*array.Int32)
 			for i := range int(rec.NumRows()) {
 				rows++
 				var parts []string
@@ -260,14 +316,38 @@ func TestFilesMatchTheContract(t *testing.T) {
 				}
 				k := strings.Join(parts, "|")
 				if seen[k] {
-					t.Fatalf("%s: key %v repeated", table, key)
+					t.Fatalf("%s: key %v = %s repeated", table, key, k)
 				}
 				seen[k] = true
-				if !schools[strCol(rec, "school_orgnr").Value(i)] {
-					t.Fatalf("%s: a school not in schools", table)
+				sc, ok := schools[strCol(rec, "school_orgnr").Value(i)]
+				if !ok {
+					t.Fatalf("%s: school %s not in schools", table, strCol(rec, "school_orgnr").Value(i))
 				}
-				if table != "survey_responses" && !pupils[strCol(rec, "pupil_id").Value(i)] {
-					t.Fatalf("%s: a pupil not in pupils", table)
+				if table == "survey_responses" {
+					if a := rec.Column(7).(*array.Int32); a.IsValid(i) && (a.Value(i) < 1 || a.Value(i) > 5) {
+						t.Fatalf("survey answer %d outside 1-5", a.Value(i))
+					}
+					if _, linked := births["E"+strCol(rec, "respondent_id").Value(i)[1:]]; linked {
+						t.Fatalf("respondent id %s is a pupil id with another prefix", strCol(rec, "respondent_id").Value(i))
+					}
+					continue
+				}
+				id := strCol(rec, "pupil_id").Value(i)
+				birth, ok := births[id]
+				if !ok {
+					t.Fatalf("%s: pupil %s not in pupils", table, id)
+				}
+				// No retention: the grade follows from the birth year.
+				grade := year.Value(i) - (birth + 6) + 1
+				if table != "grades" {
+					if g := rec.Column(2).(*array.Int32).Value(i); g != grade {
+						t.Fatalf("%s: pupil %s born %d has grade %d in %d, want %d", table, id, birth, g, year.Value(i), grade)
+					}
+				} else if grade != 10 {
+					t.Fatalf("grades: pupil %s born %d has grades in %d (grade %d)", id, birth, year.Value(i), grade)
+				}
+				if grade < sc.from || grade > sc.to {
+					t.Fatalf("%s: pupil %s in grade %d at a school teaching %d-%d", table, id, grade, sc.from, sc.to)
 				}
 			}
 		})
@@ -277,192 +357,112 @@ func TestFilesMatchTheContract(t *testing.T) {
 	}
 }
 
-// moderate is one nation at scale 0.05 shared by the model tests.
-var moderate struct {
-	once sync.Once
-	dir  string
+// TestFormatSwitchLeavesOneFilePerTable generates Parquet, then CSV into the
+// same folder: the Parquet tables must be gone, or the reader would find
+// two candidates per table.
+func TestFormatSwitchLeavesOneFilePerTable(t *testing.T) {
+	dir := t.TempDir()
+	generate(t, dir, 1, 0.002, "parquet")
+	generate(t, dir, 1, 0.002, "csv")
+	for _, tb := range microdata.Tables {
+		if _, err := os.Stat(filepath.Join(dir, tb.Name+".parquet")); !os.IsNotExist(err) {
+			t.Errorf("%s.parquet still there after generating CSV (%v)", tb.Name, err)
+		}
+		if _, err := os.Stat(filepath.Join(dir, tb.Name+".csv")); err != nil {
+			t.Errorf("%s.csv: %v", tb.Name, err)
+		}
+	}
+	if _, err := Generate(context.Background(), Options{Out: dir, Seed: 1, Scale: 0.002, Format: "csv", SurveyYears: -1}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "survey_responses.csv")); !os.IsNotExist(err) {
+		t.Errorf("survey_responses.csv still there without a survey (%v)", err)
+	}
 }
 
-func moderateNation(t *testing.T) string {
-	t.Helper()
+// TestCancelledLeavesTheFolderAsItWas generates a nation, then cancels a
+// run with another seed in the same folder while it writes: the run must
+// fail with the context's error and leave every file as the first run
+// wrote it, with no temporary file.
+func TestCancelledLeavesTheFolderAsItWas(t *testing.T) {
+	dir := t.TempDir()
+	generate(t, dir, 1, 0.005, "parquet")
+	before := files(t, dir)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	_, err := Generate(ctx, Options{Out: dir, Seed: 2, Scale: 0.005, Progress: func(stage string, done, total int64) {
+		if stage == "school years" && done == 3 {
+			cancel()
+		}
+	}})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Generate after cancel: %v, want context.Canceled", err)
+	}
+	after := files(t, dir)
+	for name, b := range after {
+		if !bytes.Equal(b, before[name]) {
+			t.Errorf("%s changed or appeared in a cancelled run", name)
+		}
+	}
+	if len(after) != len(before) {
+		t.Errorf("%d files after the cancelled run, %d before", len(after), len(before))
+	}
+}
+
+// TestProgress checks that Progress is called in stage order from the
+// calling goroutine, and that each stage ends with done == total.
+func TestProgress(t *testing.T) {
+	type call struct {
+		stage       string
+		done, total int64
+	}
+	var calls []call // appended without a lock: the race detector checks the single goroutine
+	generateOpt(t, Options{Out: t.TempDir(), Seed: 1, Scale: 0.002, Progress: func(stage string, done, total int64) {
+		calls = append(calls, call{stage, done, total})
+	}})
+	var stages []string
+	for i, c := range calls {
+		if len(stages) == 0 || stages[len(stages)-1] != c.stage {
+			stages = append(stages, c.stage)
+		} else if c.done < calls[i-1].done {
+			t.Errorf("%s: done went back from %d to %d", c.stage, calls[i-1].done, c.done)
+		}
+		if i+1 == len(calls) || calls[i+1].stage != c.stage {
+			if c.done != c.total {
+				t.Errorf("stage %s ends at %d of %d", c.stage, c.done, c.total)
+			}
+		}
+	}
+	if want := []string{"nation", "pupils", "school years", "truth"}; !slices.Equal(stages, want) {
+		t.Errorf("stages %v, want %v", stages, want)
+	}
+	for _, c := range calls {
+		if c.stage == "school years" && c.total != 22 {
+			t.Fatalf("school years total %d, want 22 (11 outcome years and 11 survey years)", c.total)
+		}
+	}
+}
+
+// BenchmarkGenerate measures a nation at scale 0.05 (3,000 pupils a cohort),
+// reporting rows written per second.
+func BenchmarkGenerate(b *testing.B) { benchmarkGenerate(b, 0.05) }
+
+// BenchmarkGenerateNorway measures Norway's size (scale 1.0); skipped with -short.
+func BenchmarkGenerateNorway(b *testing.B) {
 	if testing.Short() {
-		t.Skip("generates a nation at scale 0.05")
+		b.Skip("scale 1.0")
 	}
-	moderate.once.Do(func() {
-		dir, err := os.MkdirTemp("", "sim-test-")
-		if err != nil {
-			t.Fatal(err)
-		}
-		generate(t, dir, 9, 0.05, "parquet")
-		moderate.dir = dir
-	})
-	return moderate.dir
+	benchmarkGenerate(b, 1.0)
 }
 
-type meanSD struct{ n, sum, sumSq float64 }
-
-func (m *meanSD) add(x float64) { m.n++; m.sum += x; m.sumSq += x * x }
-func (m meanSD) mean() float64  { return m.sum / m.n }
-func (m meanSD) sd() float64 {
-	return math.Sqrt((m.sumSq - m.sum*m.sum/m.n) / (m.n - 1))
-}
-
-func TestModelSanity(t *testing.T) {
-	dir := moderateNation(t)
-	type group struct {
-		year, grade int32
-		subject     string
-	}
-	tests := map[group]*meanSD{}
-	readTable(t, dir, "national_tests", func(rec arrow.RecordBatch) {
-		year := rec.Column(1).(*array.Int32)
-		grade := rec.Column(2).(*array.Int32)
-		subj := rec.Column(3).(*array.String)
-		score := rec.Column(6).(*array.Float64)
-		for i := range int(rec.NumRows()) {
-			if score.IsNull(i) {
-				continue
-			}
-			g := group{year.Value(i), grade.Value(i), subj.Value(i)}
-			if tests[g] == nil {
-				tests[g] = &meanSD{}
-			}
-			tests[g].add(score.Value(i))
-		}
-	})
-	if len(tests) != 11*8 {
-		t.Errorf("%d (year, grade, subject) groups of test scores, want 88", len(tests))
-	}
-	for g, m := range tests {
-		if math.Abs(m.mean()-50) > 1.5 || math.Abs(m.sd()-10) > 1.5 {
-			t.Errorf("tests %v: mean %.2f SD %.2f, want 50±1.5 and 10±1.5", g, m.mean(), m.sd())
+func benchmarkGenerate(b *testing.B, scale float64) {
+	var rows int64
+	for b.Loop() {
+		s := generate(b, b.TempDir(), 1, scale, "parquet")
+		rows = 0
+		for _, f := range s.Files {
+			rows += f.Rows
 		}
 	}
-
-	// Exams every year but the pandemic years; grade points per pupil.
-	exams := map[int32]int{}
-	type pupilYear struct {
-		id   string
-		year int32
-	}
-	numeric, subjects := map[pupilYear]int{}, map[pupilYear]map[string]bool{}
-	girls := map[string]bool{}
-	readTable(t, dir, "pupils", func(rec arrow.RecordBatch) {
-		id, g := strCol(rec, "pupil_id"), strCol(rec, "gender")
-		for i := range id.Len() {
-			girls[id.Value(i)] = g.Value(i) == "J"
-		}
-	})
-	var gspGirls, gspBoys meanSD
-	sums := map[pupilYear]int{}
-	readTable(t, dir, "grades", func(rec arrow.RecordBatch) {
-		id, year := strCol(rec, "pupil_id"), rec.Column(1).(*array.Int32)
-		code, typ, grade := strCol(rec, "subject_code"), strCol(rec, "grade_type"), strCol(rec, "grade")
-		for i := range id.Len() {
-			if typ.Value(i) == "written_exam" {
-				exams[year.Value(i)]++
-			}
-			k := pupilYear{id.Value(i), year.Value(i)}
-			if subjects[k] == nil {
-				subjects[k] = map[string]bool{}
-			}
-			subjects[k][code.Value(i)] = true
-			if g := grade.Value(i); g >= "1" && g <= "6" {
-				numeric[k]++
-				sums[k] += int(g[0] - '0')
-			}
-		}
-	})
-	for y := int32(2014); y <= 2024; y++ {
-		cancelled := y >= 2019 && y <= 2021
-		if (exams[y] > 0) == cancelled {
-			t.Errorf("school year %d: %d written exams; want none exactly in 2019-2021", y, exams[y])
-		}
-	}
-	without := 0
-	for k, subj := range subjects {
-		if 2*numeric[k] <= len(subj) {
-			without++
-			continue
-		}
-		gsp := float64(sums[k]) / float64(numeric[k]) * 10
-		if girls[k.id] {
-			gspGirls.add(gsp)
-		} else {
-			gspBoys.add(gsp)
-		}
-	}
-	share := float64(without) / float64(len(subjects))
-	if without == 0 || share > 0.02 {
-		t.Errorf("%d of %d pupils (%.4f) have too few numeric grades for grade points; want a few, under 2 %%", without, len(subjects), share)
-	}
-	all := (gspGirls.sum + gspBoys.sum) / (gspGirls.n + gspBoys.n)
-	t.Logf("grade points: mean %.2f, girls %.2f, boys %.2f; %d of %d pupils without", all, gspGirls.mean(), gspBoys.mean(), without, len(subjects))
-	if all < 40.5 || all > 43.5 || gspGirls.mean()-gspBoys.mean() < 3 || gspGirls.mean()-gspBoys.mean() > 5.5 {
-		t.Errorf("grade points (unrounded): mean %.2f, girls %.2f, boys %.2f; want 41-43 and girls about 4 above", all, gspGirls.mean(), gspBoys.mean())
-	}
-}
-
-func TestTruth(t *testing.T) {
-	dir := moderateNation(t)
-	read := func(name string, fn func(rec arrow.RecordBatch)) {
-		f, err := file.OpenParquetFile(filepath.Join(dir, "truth", name), false)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		r, err := pqarrow.NewFileReader(f, pqarrow.ArrowReadProperties{BatchSize: 1 << 16}, memory.DefaultAllocator)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rr, err := r.GetRecordReader(context.Background(), nil, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer rr.Release()
-		for rr.Next() {
-			fn(rr.RecordBatch())
-		}
-	}
-	m := DefaultModel()
-	byLevel := map[string]*meanSD{}
-	windows := map[string]bool{}
-	read("school_effects_window.parquet", func(rec arrow.RecordBatch) {
-		level, window := strCol(rec, "level"), strCol(rec, "window")
-		eff, n := rec.Column(3).(*array.Float64), rec.Column(4).(*array.Int64)
-		for i := range level.Len() {
-			windows[level.Value(i)+" "+window.Value(i)] = true
-			if n.Value(i) < 20 {
-				continue
-			}
-			if byLevel[level.Value(i)] == nil {
-				byLevel[level.Value(i)] = &meanSD{}
-			}
-			byLevel[level.Value(i)].add(eff.Value(i))
-		}
-	})
-	// The effect on the latent has SD tau; in z units about the same for the
-	// tests (the latent has SD about 1), less for the exam (grades are coarse).
-	for l, tau := range m.Tau {
-		s := byLevel[Levels[l]]
-		if s == nil {
-			t.Fatalf("no windows for level %s", Levels[l])
-		}
-		t.Logf("level %s: %v windows with 20+ pupils, effect_z SD %.3f (tau %.2f)", Levels[l], s.n, s.sd(), tau)
-		if s.sd() < 0.5*tau || s.sd() > 1.5*tau {
-			t.Errorf("level %s: window effects have SD %.3f, want about tau %.2f", Levels[l], s.sd(), tau)
-		}
-	}
-	// Windows: pairs of consecutive supported spring years. 1-4 and 5-7:
-	// 2015..2024; 8-10: 2015..2025 without spring 2020-2022 (no exams).
-	for _, w := range []string{"1-4 2015+2016", "5-7 2023+2024", "8-10 2018+2019", "8-10 2023+2024", "8-10 2024+2025"} {
-		if !windows[w] {
-			t.Errorf("window %s missing", w)
-		}
-	}
-	for _, w := range []string{"1-4 2014+2015", "1-4 2024+2025", "8-10 2019+2020", "8-10 2022+2023"} {
-		if windows[w] {
-			t.Errorf("window %s should not exist", w)
-		}
-	}
+	b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 }

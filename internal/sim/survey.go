@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"context"
 	"fmt"
 )
 
@@ -8,7 +9,7 @@ import (
 // checked against this set.
 type Item struct {
 	Code    string
-	Index   string // index code (EUIndeks_...), "bullying" or "" for a standalone item
+	Index   string // index code (EUIndeks_..., BullyingIndex for the bullying items), "" for a standalone item
 	Reverse bool   // reverse-keyed: a high answer means a low index
 }
 
@@ -27,6 +28,10 @@ var SurveyIndices = []struct{ Code, Name string }{
 	{"EUIndeks_1387", "Felles regler"},
 }
 
+// BullyingIndex is the code of the bullying index (shared/spec/indicators.md
+// §3): the share answering 3 or more on at least one bullying item.
+const BullyingIndex = "EUIndeks_1398"
+
 // BullyingItems are the three bullying items (by pupils, by adults at
 // school, digitally), answered on a 1-5 frequency scale (1 never ... 5
 // several times a week).
@@ -44,20 +49,13 @@ var Items = func() []Item {
 		}
 	}
 	for _, c := range BullyingItems {
-		items = append(items, Item{Code: c, Index: "bullying"})
+		items = append(items, Item{Code: c, Index: BullyingIndex})
 	}
 	for k := 1; k <= 7; k++ {
 		items = append(items, Item{Code: fmt.Sprintf("EUSpoersmaal_S%02d", k)})
 	}
 	return items
 }()
-
-// surveyCuts cut an item latent into answers 1-5 (mostly positive answers,
-// as in the real survey); bullyingCuts are the frequency scale's.
-var (
-	surveyCuts   = [4]float64{-2.2, -1.3, -0.4, 0.6}
-	bullyingCuts = [4]float64{0.9, 1.75, 2.2, 2.7}
-)
 
 func cut4(x float64, c *[4]float64) int {
 	a := 1
@@ -70,20 +68,29 @@ func cut4(x float64, c *[4]float64) int {
 }
 
 // surveyGen writes survey answers: grades 7 and 10, one respondent per
-// enrolled pupil who takes part (about 93 %).
+// enrolled pupil who takes part. It reads only the pupils' background and
+// careers, so it runs beside the outcomes.
 type surveyGen struct {
-	yg *yearGen
-	// school effects per school: one per index, then bullying.
+	seed   uint64
+	model  *Survey
+	nation *nation
+	pop    *population
+	g      *rng
+	out    *sink
+	// respondents counts the respondents written.
+	respondents int64
+	// effects are the true school effects v: per school, one per index of
+	// SurveyIndices, then bullying.
 	effects [][]float64
 }
 
-func newSurveyGen(yg *yearGen, m *Model) *surveyGen {
-	sg := &surveyGen{yg: yg, effects: make([][]float64, len(yg.nation.Schools))}
-	for si := range yg.nation.Schools {
-		r := yg.g.reset(streamSurvey, uint64(si)<<8|0xff)
+func newSurveyGen(seed uint64, n *nation, pop *population, m *Survey) *surveyGen {
+	sg := &surveyGen{seed: seed, model: m, nation: n, pop: pop, g: newRNG(seed), effects: make([][]float64, len(n.Schools))}
+	for si := range n.Schools {
+		r := sg.g.reset(streamSurvey, uint64(si)<<8|0xff)
 		e := make([]float64, len(SurveyIndices)+1)
 		for k := range SurveyIndices {
-			e[k] = m.SurveyTau * r.NormFloat64()
+			e[k] = m.SchoolTau * r.NormFloat64()
 		}
 		e[len(SurveyIndices)] = m.BullyTau * r.NormFloat64()
 		sg.effects[si] = e
@@ -91,11 +98,30 @@ func newSurveyGen(yg *yearGen, m *Model) *surveyGen {
 	return sg
 }
 
-// year writes the answers of school year y. Classes of at most 28 are
-// formed within each school and grade in pupil order.
-func (sg *surveyGen) year(y int) error {
-	yg := sg.yg
-	pupils := yg.pop.pupils
+// maxClasses is the most classes a school forms in a grade.
+const maxClasses = 40
+
+// classNames are the values of class_id: grade and letter ("7A"), for
+// class c of grade g at (g-1)*maxClasses + c; past Z, grade and number.
+var classNames = func() []string {
+	var names []string
+	for g := 1; g <= 10; g++ {
+		for c := range maxClasses {
+			if c < 26 {
+				names = append(names, fmt.Sprintf("%d%c", g, 'A'+c))
+			} else {
+				names = append(names, fmt.Sprintf("%d-%d", g, c+1))
+			}
+		}
+	}
+	return names
+}()
+
+// year writes the answers of school year y. Classes of at most
+// Survey.ClassSize are formed within each school and grade in pupil order.
+func (sg *surveyGen) year(ctx context.Context, y int) error {
+	m := sg.model
+	pupils := sg.pop.pupils
 	type key struct {
 		school int32
 		grade  int
@@ -108,10 +134,13 @@ func (sg *surveyGen) year(y int) error {
 		}
 	}
 	seen := map[key]int{}
-	sk := yg.survey
+	sk := sg.out
 	nIdx := len(SurveyIndices)
 	latent := make([]float64, nIdx+1)
 	for i := range pupils {
+		if i%65536 == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
 		p := &pupils[i]
 		g := p.grade(y)
 		s := p.schoolIn(y)
@@ -121,52 +150,62 @@ func (sg *surveyGen) year(y int) error {
 		k := key{s, g}
 		pos := seen[k]
 		seen[k]++
-		classes := (count[k] + 27) / 28
-		class := fmt.Sprintf("%d%c", g, 'A'+byte(pos*classes/count[k]))
-		r := yg.g.reset(streamSurvey, uint64(i)<<8|uint64(y-2000))
-		if r.Float64() >= 0.93 {
+		classes := (count[k] + m.ClassSize - 1) / m.ClassSize
+		class := (g-1)*maxClasses + min(pos*classes/count[k], maxClasses-1)
+		r := sg.g.reset(streamSurvey, uint64(i)<<8|uint64(y-2000))
+		if r.Float64() >= m.Participation {
 			continue
 		}
-		gender := "G"
-		if p.girl {
-			gender = "J"
+		gender := 1 // index into microdata.Genders
+		if !p.girl {
+			gender = 0
 		}
-		if r.Float64() < 0.01 {
-			gender = ""
+		if r.Float64() < m.GenderMissing {
+			gender = -1
 		}
 		general := r.NormFloat64()
 		for ix := range nIdx {
-			latent[ix] = 0.6*general + 0.8*r.NormFloat64() + sg.effects[s][ix]
+			latent[ix] = m.General*general + m.IndexNoise*r.NormFloat64() + sg.effects[s][ix]
 		}
 		latent[nIdx] = r.NormFloat64() + sg.effects[s][nIdx]
-		id := respondentID(yg.seed, y, i)
+		sg.respondents++
+		id := respondentKey(sg.seed, y, i)
 		for it, item := range Items {
 			answer := -1
-			if r.Float64() >= 0.03 {
+			if r.Float64() >= m.ItemMissing {
 				switch {
-				case item.Index == "bullying":
-					answer = cut4(0.8*latent[nIdx]+0.6*r.NormFloat64(), &bullyingCuts)
+				case item.Index == BullyingIndex:
+					answer = cut4(m.BullyLoading*latent[nIdx]+m.BullyNoise*r.NormFloat64(), &m.BullyCuts)
 				case item.Index == "":
-					answer = cut4(0.5*general+0.85*r.NormFloat64(), &surveyCuts)
+					answer = cut4(m.Standalone[0]*general+m.Standalone[1]*r.NormFloat64(), &m.Cuts)
 				default:
-					answer = cut4(latent[it/5]+0.8*r.NormFloat64(), &surveyCuts)
+					answer = cut4(latent[it/5]+m.ItemNoise*r.NormFloat64(), &m.Cuts)
 					if item.Reverse {
 						answer = 6 - answer
 					}
 				}
 			}
-			sk.str(0, id)
+			sk.id(0, 'R', id)
 			sk.i32(1, y)
-			sk.str(2, yg.nation.Schools[s].Orgnr)
+			sk.code(2, int(s))
 			sk.i32(3, g)
-			sk.str(4, class)
-			sk.optStr(5, gender)
-			sk.str(6, item.Code)
+			sk.code(4, class)
+			sk.code(5, gender)
+			sk.code(6, it)
 			sk.optI32(7, answer)
-			if err := sk.flushIfFull(); err != nil {
+			if err := sk.endRow(); err != nil {
 				return err
 			}
 		}
 	}
 	return nil
+}
+
+// itemCodes are the codes of Items, in order: the vocabulary of item_code.
+func itemCodes() []string {
+	codes := make([]string, len(Items))
+	for i, it := range Items {
+		codes[i] = it.Code
+	}
+	return codes
 }

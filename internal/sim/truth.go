@@ -47,19 +47,21 @@ func supported(opt Options, m *Model, l, y int) bool {
 // writeTruth writes truth/: the true effects per school, level and cohort,
 // per window of two consecutive cohorts, the survey school effects, and the
 // model.
-func writeTruth(opt Options, n *nation, m *Model, eff *effects, acc *truthAcc, sv *surveyGen) ([]FileSummary, error) {
+func writeTruth(opt Options, st *staging, n *nation, m *Model, eff *effects, acc *truthAcc, sv *surveyGen) ([]FileSummary, error) {
 	dir := filepath.Join(opt.Out, "truth")
 	var files []FileSummary
-	cohorts, err := newSink(dir, "school_effects", "parquet", schoolEffectsSchema)
+	orgnrs := vocab("school_orgnr", n.orgnrs())
+	levels := vocab("level", Levels[:])
+	cohorts, err := newSink(dir, "school_effects", "parquet", schoolEffectsSchema, orgnrs, levels)
 	if err != nil {
 		return nil, err
 	}
-	windows, err := newSink(dir, "school_effects_window", "parquet", windowEffectsSchema)
+	windows, err := newSink(dir, "school_effects_window", "parquet", windowEffectsSchema, orgnrs, levels, plain("window"))
 	if err != nil {
 		cohorts.abort()
 		return nil, err
 	}
-	for si, s := range n.Schools {
+	for si := range n.Schools {
 		for l := range 3 {
 			if !eff.taught[si][l] {
 				continue
@@ -69,13 +71,13 @@ func writeTruth(opt Options, n *nation, m *Model, eff *effects, acc *truthAcc, s
 				if !supported(opt, m, l, y) || k == 0 {
 					continue
 				}
-				cohorts.str(0, s.Orgnr)
-				cohorts.str(1, Levels[l])
+				cohorts.code(0, si)
+				cohorts.code(1, l)
 				cohorts.i32(2, y)
 				cohorts.f64(3, eff.at(int32(si), l, y))
 				cohorts.f64(4, acc.sum[si][l][y-acc.first]/float64(k))
 				cohorts.i64(5, k, true)
-				if err := cohorts.flushIfFull(); err != nil {
+				if err := cohorts.endRow(); err != nil {
 					cohorts.abort()
 					windows.abort()
 					return nil, err
@@ -89,12 +91,12 @@ func writeTruth(opt Options, n *nation, m *Model, eff *effects, acc *truthAcc, s
 				if k == 0 {
 					continue
 				}
-				windows.str(0, s.Orgnr)
-				windows.str(1, Levels[l])
+				windows.code(0, si)
+				windows.code(1, l)
 				windows.str(2, fmt.Sprintf("%d+%d", y, y+1))
 				windows.f64(3, (acc.sum[si][l][y-acc.first]+acc.sum[si][l][y+1-acc.first])/float64(k))
 				windows.i64(4, k, true)
-				if err := windows.flushIfFull(); err != nil {
+				if err := windows.endRow(); err != nil {
 					cohorts.abort()
 					windows.abort()
 					return nil, err
@@ -102,40 +104,43 @@ func writeTruth(opt Options, n *nation, m *Model, eff *effects, acc *truthAcc, s
 			}
 		}
 	}
-	for _, s := range []*sink{cohorts, windows} {
-		fs, err := s.close()
-		if err != nil {
-			return files, err
-		}
-		files = append(files, fs)
+	fs, err := st.finish(cohorts)
+	if err != nil {
+		windows.abort()
+		return files, err
 	}
+	files = append(files, fs)
+	if fs, err = st.finish(windows); err != nil {
+		return files, err
+	}
+	files = append(files, fs)
 
-	survey, err := newSink(dir, "survey_school_effects", "parquet", surveyEffectsSchema)
+	codes := []string{}
+	for _, ix := range SurveyIndices {
+		codes = append(codes, ix.Code)
+	}
+	codes = append(codes, BullyingIndex)
+	survey, err := newSink(dir, "survey_school_effects", "parquet", surveyEffectsSchema, orgnrs, vocab("index_code", codes))
 	if err != nil {
 		return files, err
 	}
-	for si, s := range n.Schools {
+	for si := range n.Schools {
 		for k, e := range sv.effects[si] {
-			code := "bullying"
-			if k < len(SurveyIndices) {
-				code = SurveyIndices[k].Code
-			}
-			survey.str(0, s.Orgnr)
-			survey.str(1, code)
+			survey.code(0, si)
+			survey.code(1, k)
 			survey.f64(2, e)
-			if err := survey.flushIfFull(); err != nil {
+			if err := survey.endRow(); err != nil {
 				survey.abort()
 				return files, err
 			}
 		}
 	}
-	fs, err := survey.close()
-	if err != nil {
+	if fs, err = st.finish(survey); err != nil {
 		return files, err
 	}
 	files = append(files, fs)
 	path := filepath.Join(dir, "model.json")
-	if err := writeJSON(path, m); err != nil {
+	if err := st.writeJSON(path, m); err != nil {
 		return files, err
 	}
 	return append(files, FileSummary{Path: path}), nil
