@@ -72,6 +72,7 @@ type batches struct {
 	err     error
 	done    bool
 	closed  bool
+	wholes  int // records taken whole by the fast path (for tests)
 }
 
 func newBatches(ctx context.Context, s *Source, t Table, files []inputFile) *batches {
@@ -210,6 +211,15 @@ func (b *batches) Next() bool {
 		return false
 	}
 	for b.b.Field(0).Len() < batchRows {
+		if rec, flush, err := b.whole(); err != nil {
+			b.fail(err)
+			return false
+		} else if rec != nil {
+			b.cur = rec
+			return true
+		} else if flush {
+			break
+		}
 		more, err := b.step()
 		if err != nil {
 			b.fail(err)
@@ -237,6 +247,63 @@ func (b *batches) fail(err error) {
 	}
 	rec := b.b.NewRecordBatch()
 	rec.Release()
+}
+
+// whole tries the columnar fast path (columnar.go) at a record boundary of
+// a Parquet file: it returns the next record of the file, checked in bulk
+// and in the canonical types, or nil when the rows must go through step.
+// flush asks Next to yield the rows gathered so far first, so that the
+// records after a bad row line up with the file's again. Nothing is taken
+// whole once the open file has failed (strict), since then only counting
+// goes on.
+func (b *batches) whole() (rec arrow.RecordBatch, flush bool, err error) {
+	for {
+		if b.in == nil {
+			if b.next == len(b.files) {
+				return nil, false, nil
+			}
+			if err := b.ctx.Err(); err != nil {
+				return nil, false, fmt.Errorf("reading table %s: %w", b.table.Name, err)
+			}
+			if err := b.open(b.files[b.next]); err != nil {
+				return nil, false, err
+			}
+			b.next++
+		}
+		rs, ok := b.in.(recordSource)
+		if !ok || b.bad != nil || !rs.atRecordStart() {
+			return nil, false, nil
+		}
+		if b.b.Field(0).Len() > 0 {
+			return nil, true, nil
+		}
+		in, more, err := rs.loadRecord()
+		if err != nil {
+			return nil, false, unreadable(b.inFile.rel, b.in.describe(), err)
+		}
+		if !more {
+			if err := b.endFile(); err != nil {
+				return nil, false, err
+			}
+			continue
+		}
+		n := in.NumRows()
+		if n == 0 {
+			rs.consumeRecord()
+			continue
+		}
+		if err := b.ctx.Err(); err != nil {
+			return nil, false, fmt.Errorf("reading %s: %w", b.inFile.rel, err)
+		}
+		if !b.ck.cleanRecord(rs.columns(), rs.decoders()) {
+			return nil, false, nil // the row path reads this record from its first row
+		}
+		rec := canonicalRecord(b.src.mem, b.schema, rs.columns(), b.inFile.rel, b.row+1)
+		rs.consumeRecord()
+		b.row += n
+		b.wholes++
+		return rec, false, nil
+	}
 }
 
 // ctxEvery is how many rows are read between checks of the context.

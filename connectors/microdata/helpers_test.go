@@ -19,6 +19,7 @@ type result struct {
 	rows    [][]any // one per output row: the contract's columns, source_file, source_row
 	rejects []connectors.Reject
 	records []int64 // rows per record
+	wholes  int     // records the columnar fast path took whole
 	err     error   // from Read or from Err
 }
 
@@ -63,6 +64,9 @@ func readTable(t *testing.T, cfg Config, table string) result {
 		t.Fatalf("%T does not implement connectors.Rejecter", bs)
 	}
 	res.rejects = rj.Rejects()
+	if b, ok := bs.(*batches); ok {
+		res.wholes = b.wholes
+	}
 	if err := bs.Close(); err != nil {
 		t.Errorf("Close: %v", err)
 	}

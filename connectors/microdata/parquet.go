@@ -272,3 +272,27 @@ func (s *parquetSource) close() error {
 	}
 	return s.pf.Close()
 }
+
+var _ recordSource = (*parquetSource)(nil)
+
+func (s *parquetSource) atRecordStart() bool { return s.i+1 >= s.n }
+
+func (s *parquetSource) loadRecord() (arrow.RecordBatch, bool, error) {
+	if s.rr == nil || !s.rr.Next() {
+		if s.rr != nil {
+			return nil, false, s.rr.Err()
+		}
+		return nil, false, nil
+	}
+	if err := s.bind(s.rr.RecordBatch()); err != nil {
+		return nil, false, err
+	}
+	s.i = -1
+	return s.rec, true, nil
+}
+
+func (s *parquetSource) columns() []arrow.Array { return s.cols }
+
+func (s *parquetSource) decoders() []decoder { return s.decs }
+
+func (s *parquetSource) consumeRecord() { s.i = s.n - 1 }
