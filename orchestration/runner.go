@@ -9,8 +9,9 @@
 //  2. Recover: finish or undo a publish that a crash interrupted (see
 //     recover.go), and clear leftovers.
 //  3. Journal "start"; warehouse.Begin copies the published state.
-//  4. Steps in order; each attempt runs in one transaction, so a retried
-//     step starts clean. A failed step skips the steps that need it.
+//  4. Steps in order; each attempt runs in one transaction (extract:
+//     replaces what it writes), so a retried step starts clean. A failed
+//     step skips the steps that need it.
 //  5. All succeeded: copy the journal's runs into meta.runs/meta.steps, write
 //     the publish intent, publish the warehouse (one rename), swap staged
 //     exports into place, remove the intent, journal "end published".
@@ -241,8 +242,9 @@ func (r *Runner) step(ctx context.Context, st *run, s *pipelines.Step, log *slog
 // counts are a step attempt's rows in and out.
 type counts struct{ in, out int64 }
 
-// attempt runs one try of a step. Extract, transform and load steps run in
-// one transaction of the next state; an export step stages files.
+// attempt runs one try of a step. Transform and load steps run in one
+// transaction of the next state; an extract step is idempotent instead; an
+// export step stages files.
 func (r *Runner) attempt(ctx context.Context, st *run, s *pipelines.Step, log *slog.Logger) (counts, error) {
 	if s.Timeout > 0 {
 		var cancel context.CancelFunc
@@ -254,6 +256,13 @@ func (r *Runner) attempt(ctx context.Context, st *run, s *pipelines.Step, log *s
 	switch s.Kind {
 	case pipelines.Export:
 		c, err = r.exportStep(ctx, st, s, log)
+	case pipelines.Extract:
+		// Not in a transaction: DuckDB scans rows appended in an open
+		// transaction on one thread, which made the key checks of a
+		// national load twice as slow. An extract attempt is idempotent
+		// instead (extractStep), and a build is only published when every
+		// step succeeded, so a half-done attempt is never seen.
+		c, err = r.extractStep(ctx, st, s, log)
 	default:
 		err = st.b.InTx(ctx, func() error {
 			var e error

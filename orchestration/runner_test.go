@@ -34,11 +34,18 @@ var schoolsSchema = arrow.NewSchema([]arrow.Field{
 	{Name: "source_row", Type: arrow.PrimitiveTypes.Int64},
 }, nil)
 
-// fakeSource offers one restricted stream, schools, with n rows.
-type fakeSource struct{ n int }
+// fakeSource offers one restricted stream, schools, with n rows. Its first
+// `fail` reads (counted in *reads) yield every row and then end with an
+// error, as a file that breaks off would.
+type fakeSource struct {
+	n     int
+	fail  int
+	reads *int
+}
 
 type fakeConfig struct {
 	Rows int `yaml:"rows"`
+	Fail int `yaml:"fail"`
 }
 
 func (s fakeSource) Streams(context.Context) ([]connectors.Stream, error) {
@@ -62,12 +69,22 @@ func (s fakeSource) Read(ctx context.Context, stream string, _ connectors.Checkp
 	rec := b.NewRecordBatch()
 	rdr, err := array.NewRecordReader(schoolsSchema, []arrow.RecordBatch{rec})
 	rec.Release()
-	return &fakeBatches{RecordReader: rdr}, err
+	fb := &fakeBatches{RecordReader: rdr}
+	if s.reads != nil {
+		*s.reads++
+		if *s.reads <= s.fail {
+			fb.err = errors.New("connection reset")
+		}
+	}
+	return fb, err
 }
 
-type fakeBatches struct{ array.RecordReader }
+type fakeBatches struct {
+	array.RecordReader
+	err error // reported once every record has been read
+}
 
-func (f *fakeBatches) Err() error                        { return nil }
+func (f *fakeBatches) Err() error                        { return f.err }
 func (f *fakeBatches) Checkpoint() connectors.Checkpoint { return nil }
 func (f *fakeBatches) Close() error                      { f.Release(); return nil }
 
@@ -80,9 +97,13 @@ type flakyConfig struct {
 
 func testRunner(t *testing.T, wh string, calls *int) *Runner {
 	conns := connectors.NewRegistry()
+	reads := 0
 	conns.Register("fake", connectors.Factory{
-		New:   func() any { return &fakeConfig{Rows: 3} },
-		Build: func(c any) (connectors.Source, error) { return fakeSource{n: c.(*fakeConfig).Rows}, nil },
+		New: func() any { return &fakeConfig{Rows: 3} },
+		Build: func(c any) (connectors.Source, error) {
+			cfg := c.(*fakeConfig)
+			return fakeSource{n: cfg.Rows, fail: cfg.Fail, reads: &reads}, nil
+		},
 	})
 	trs := transforms.NewRegistry()
 	trs.Register("flaky", transforms.Transform{
@@ -258,5 +279,41 @@ func TestRunRefusedWhileLocked(t *testing.T) {
 	var held *lock.HeldError
 	if !errors.As(err, &held) || held.Holder.Command != "other" {
 		t.Fatalf("got %v, want *lock.HeldError naming the holder", err)
+	}
+}
+
+// TestRetriedExtractStartsClean: an extract attempt runs outside a
+// transaction, so the one that broke off has already landed its rows when
+// the retry starts. The retry must replace them, not add to them, and the
+// data-quality rows must be those of the last attempt only.
+func TestRetriedExtractStartsClean(t *testing.T) {
+	dir := t.TempDir()
+	wh := filepath.Join(dir, "w.duckdb")
+	calls := 0
+	r := testRunner(t, wh, &calls)
+	const pipeline = `name: retry
+steps:
+  - id: extract
+    kind: extract
+    uses: fake
+    with: {rows: 4, fail: 2}
+    retry: {attempts: 3, backoff: 1ms}
+`
+	p, err := pipelines.Load("retry.yaml", []byte(pipeline), nil, r.Catalog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := r.Run(context.Background(), p)
+	if err != nil || !res.Published {
+		t.Fatalf("run: %v (published %v); want published on the third attempt", err, res.Published)
+	}
+	if got := query(t, wh, "SELECT count(*)::VARCHAR || ' rows, ' || count(DISTINCT school_orgnr)::VARCHAR || ' schools' FROM restricted.schools"); got != "4 rows, 4 schools" {
+		t.Errorf("restricted.schools: %s; want 4 rows, 4 schools", got)
+	}
+	if got := query(t, wh, "SELECT string_agg(check_name || '=' || rows, ' ') FROM meta.data_quality"); got != "loaded=4" {
+		t.Errorf("data quality = %s; want loaded=4 (the last attempt only)", got)
+	}
+	if got := query(t, wh, "SELECT string_agg(attempt || ':' || status, ' ' ORDER BY attempt) FROM meta.steps"); got != "1:failed 2:failed 3:succeeded" {
+		t.Errorf("meta.steps = %s", got)
 	}
 }
