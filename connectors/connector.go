@@ -23,11 +23,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sort"
 	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+
+	"github.com/skolestat/skolestat/internal/httpclient"
 )
 
 // Stream is one named sequence of records a source offers.
@@ -122,8 +125,19 @@ type Factory struct {
 	// New returns a pointer to a zero config with defaults set. The pipeline
 	// loader decodes the step's `with:` block into it strictly.
 	New func() any
-	// Build turns the filled config into a Source.
-	Build func(config any) (Source, error)
+	// Build turns the filled config into a Source, with what the run
+	// provides (env).
+	Build func(config any, env Env) (Source, error)
+}
+
+// Env is what the runner gives every source it builds.
+type Env struct {
+	// HTTP is the run's shared client. A source that reads a web API
+	// fetches through it and nothing else: retries, backoff, rate limits
+	// and size limits live there.
+	HTTP *httpclient.Client
+	// Logger is the step's logger.
+	Logger *slog.Logger
 }
 
 // Registry maps connector names to factories. Tests build their own; the
@@ -173,3 +187,29 @@ func (r *Registry) Names() []string {
 	sort.Strings(names)
 	return names
 }
+
+// PayloadError is a response that is not the shape its API documents: bad
+// JSON, a missing field, a wrong type, counts that do not add up. It names
+// the source, the endpoint and the field, and carries the payload so that
+// the runner can keep it for diagnosis. Trying again will not help, so it
+// is bad input (exit code 2) and not retried.
+type PayloadError struct {
+	Source   string
+	Endpoint string
+	Field    string // the offending field, as a path ("EnhetListe[3].Kommunenummer"); "" for the whole payload
+	Err      error
+	Payload  []byte
+}
+
+func (e *PayloadError) Error() string {
+	field := ""
+	if e.Field != "" {
+		field = " field " + e.Field + ":"
+	}
+	return fmt.Sprintf("%s: unexpected response from %s:%s %v", e.Source, e.Endpoint, field, e.Err)
+}
+
+func (e *PayloadError) Unwrap() error { return e.Err }
+
+// BadInput marks the error as bad input for the runner and the exit code.
+func (e *PayloadError) BadInput() bool { return true }

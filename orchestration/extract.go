@@ -44,7 +44,7 @@ func (r *Runner) extractStep(ctx context.Context, st *run, s *pipelines.Step, lo
 	if !ok {
 		return c, fmt.Errorf("no connector %q", s.Uses)
 	}
-	src, err := f.Build(s.Config)
+	src, err := f.Build(s.Config, connectors.Env{HTTP: r.httpClient(), Logger: log})
 	if err != nil {
 		return c, fmt.Errorf("configuring connector %s: %w", s.Uses, err)
 	}

@@ -28,10 +28,12 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/skolestat/skolestat/connectors"
 	"github.com/skolestat/skolestat/internal/export"
+	"github.com/skolestat/skolestat/internal/httpclient"
 	"github.com/skolestat/skolestat/internal/progress"
 	"github.com/skolestat/skolestat/internal/warehouse"
 	"github.com/skolestat/skolestat/orchestration/history"
@@ -60,6 +62,21 @@ type Runner struct {
 	// Pause, when set, is called at named points of a run (see points.go);
 	// crash tests use it to stop the process there.
 	Pause func(point string)
+	// HTTP is the client sources fetch through; nil means one with the
+	// default settings (httpclient.New), made on first use.
+	HTTP *httpclient.Client
+
+	httpOnce sync.Once
+}
+
+// httpClient returns the client the run's sources share.
+func (r *Runner) httpClient() *httpclient.Client {
+	r.httpOnce.Do(func() {
+		if r.HTTP == nil {
+			r.HTTP = httpclient.New(httpclient.Options{Version: r.Version, Logger: r.Log})
+		}
+	})
+	return r.HTTP
 }
 
 // Result is what a run did.

@@ -100,7 +100,7 @@ func testRunner(t *testing.T, wh string, calls *int) *Runner {
 	reads := 0
 	conns.Register("fake", connectors.Factory{
 		New: func() any { return &fakeConfig{Rows: 3} },
-		Build: func(c any) (connectors.Source, error) {
+		Build: func(c any, _ connectors.Env) (connectors.Source, error) {
 			cfg := c.(*fakeConfig)
 			return fakeSource{n: cfg.Rows, fail: cfg.Fail, reads: &reads}, nil
 		},

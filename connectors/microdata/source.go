@@ -24,7 +24,7 @@ func init() {
 	connectors.Default.Register("microdata", connectors.Factory{
 		Doc: "Pupil-level microdata files (CSV or Parquet) in the shape of shared/spec/microdata.md",
 		New: func() any { return &Config{} },
-		Build: func(config any) (connectors.Source, error) {
+		Build: func(config any, _ connectors.Env) (connectors.Source, error) {
 			cfg, ok := config.(*Config)
 			if !ok {
 				return nil, fmt.Errorf("microdata: config is %T, want *microdata.Config", config)

@@ -117,7 +117,7 @@ func TestRegisteredInDefault(t *testing.T) {
 	}
 	cfg.Dir = "testdata/good"
 	cfg.Tables = []string{"grades"}
-	src, err := f.Build(cfg)
+	src, err := f.Build(cfg, connectors.Env{})
 	if err != nil {
 		t.Fatalf("Build: %v", err)
 	}
