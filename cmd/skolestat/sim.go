@@ -1,11 +1,15 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"net"
+	"net/http"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/skolestat/skolestat/internal/emulator"
 	"github.com/skolestat/skolestat/internal/sim"
 )
 
@@ -17,12 +21,76 @@ func (a *app) simCmd() *cobra.Command {
 with their real codes), about 2,800 schools, pupils with correlated backgrounds, and
 outcomes from a known model whose true school effects are written beside the data.`,
 	}
-	cmd.AddCommand(a.simGenerateCmd(), &cobra.Command{
-		Use:     "serve --data DIR --addr ADDR",
-		Short:   "Serve emulated udir, NSR and SSB APIs over a simulated nation (not yet)",
-		Example: `  skolestat sim serve --data demo/microdata --addr 127.0.0.1:8089`,
-		RunE:    notYet("the API emulator comes with the source connectors (issue 3)"),
-	})
+	cmd.AddCommand(a.simGenerateCmd(), a.simServeCmd())
+	return cmd
+}
+
+func (a *app) simServeCmd() *cobra.Command {
+	var opt emulator.Options
+	var addr string
+	cmd := &cobra.Command{
+		Use:   "serve --data DIR [--addr ADDR]",
+		Short: "Serve emulated public APIs (NSR so far) over a simulated nation",
+		Long: `Serve, on ADDR, emulations of the public APIs skolestat reads, over the simulated nation in
+DIR (written by 'skolestat sim generate'), with the real APIs' paths, JSON and quirks:
+
+  /nsr/v4/enheter?sidenummer=N&antallperside=M   NSR v4 unit list (real: https://data-nsr.udir.no)
+  /nsr/v4/enheter/kommune/{nr}                   units of a municipality (no paging fields)
+  /nsr/v4/enhet/{orgnr}                          unit detail
+
+Point a connector at it with base_url, e.g. http://127.0.0.1:8089/nsr. The udir and SSB
+emulations come next (issue 3).
+
+Faults, for testing clients: --fail-rate answers that share of requests with 500, 502 or
+503, --rate-limit-rate with 429 and Retry-After, --truncate-rate cuts bodies short (the
+connection closes half way), --latency delays every answer, --drift renames fields as a
+changed API would. Faults are drawn from --seed in arrival order. Stop with Ctrl-C.`,
+		Example: `  skolestat sim serve --data demo/microdata
+  skolestat sim serve --data demo/microdata --addr 127.0.0.1:9000 --fail-rate 0.05 --rate-limit-rate 0.05 --truncate-rate 0.02`,
+		Args: exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if opt.Data == "" {
+				return usageError{fmt.Errorf("--data is required (a folder written by 'skolestat sim generate')")}
+			}
+			if err := opt.Faults.Validate(); err != nil {
+				return usageError{err}
+			}
+			ctx := cmd.Context()
+			em, err := emulator.New(ctx, opt)
+			if err != nil {
+				return err
+			}
+			ln, err := net.Listen("tcp", addr)
+			if err != nil {
+				return fmt.Errorf("listening on %s: %w", addr, err)
+			}
+			srv := &http.Server{Handler: em, ReadHeaderTimeout: 10 * time.Second}
+			fmt.Fprintf(a.stdout, "serving the simulated nation of %s on http://%s\n  NSR  http://%s%s\n", opt.Data, ln.Addr(), ln.Addr(), emulator.NSRPrefix)
+			done := make(chan error, 1)
+			go func() { done <- srv.Serve(ln) }()
+			select {
+			case err := <-done:
+				return fmt.Errorf("serving: %w", err)
+			case <-ctx.Done():
+			}
+			shutdown, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			defer cancel()
+			if err := srv.Shutdown(shutdown); err != nil {
+				return fmt.Errorf("stopping the server: %w", err)
+			}
+			a.log.Info("emulator stopped", "faults", em.FaultCounts())
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&opt.Data, "data", "", "folder of a simulated nation (from 'skolestat sim generate')")
+	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8089", "address to listen on")
+	cmd.Flags().Float64Var(&opt.Faults.Failure, "fail-rate", 0, "share of requests answered 500, 502 or 503")
+	cmd.Flags().Float64Var(&opt.Faults.RateLimit, "rate-limit-rate", 0, "share of requests answered 429 with Retry-After")
+	cmd.Flags().DurationVar(&opt.Faults.RetryAfter, "retry-after", time.Second, "Retry-After sent with 429 (whole seconds)")
+	cmd.Flags().Float64Var(&opt.Faults.Truncate, "truncate-rate", 0, "share of answers whose body is cut short")
+	cmd.Flags().DurationVar(&opt.Faults.Latency, "latency", 0, "delay added to every answer")
+	cmd.Flags().BoolVar(&opt.Drift, "drift", false, "rename fields, as an API that changed under us")
+	cmd.Flags().Uint64Var(&opt.Faults.Seed, "seed", 1, "seed of the fault draws")
 	return cmd
 }
 

@@ -1,0 +1,63 @@
+// Package emulator serves emulated versions of the public APIs skolestat
+// reads (udir, NSR, SSB) over a simulated nation, with their formats and
+// quirks, and with injectable faults. `skolestat sim serve` and `skolestat
+// demo` run it on loopback; connector tests run it in-process through
+// httptest. It only reads the folder `skolestat sim generate` wrote.
+//
+// Each API is mounted under its own prefix, so one address serves all:
+//
+//	/nsr/v4/...   NSR v4 (real base: https://data-nsr.udir.no)
+//
+// A connector's base URL is the emulator's address plus the prefix.
+package emulator
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+)
+
+// Prefixes of the emulated APIs, to be joined to the emulator's address.
+const (
+	NSRPrefix = "/nsr"
+)
+
+// Options say what to serve.
+type Options struct {
+	// Data is a folder written by `skolestat sim generate`.
+	Data string
+	// Faults are injected into every answer.
+	Faults Faults
+	// Drift switches the APIs to changed field names, as if they had
+	// changed under us.
+	Drift bool
+}
+
+// Server is the emulator: an http.Handler over the simulated nation.
+type Server struct {
+	handler http.Handler
+	faults  *faulty
+}
+
+// New loads the simulated nation of opt.Data and returns the emulator.
+func New(ctx context.Context, opt Options) (*Server, error) {
+	if err := opt.Faults.Validate(); err != nil {
+		return nil, err
+	}
+	nsr, err := loadNSR(ctx, opt.Data, opt.Drift)
+	if err != nil {
+		return nil, fmt.Errorf("emulating NSR: %w", err)
+	}
+	mux := http.NewServeMux()
+	nsr.routes(mux, NSRPrefix)
+	s := &Server{faults: newFaulty(mux, opt.Faults)}
+	s.handler = s.faults
+	return s, nil
+}
+
+// ServeHTTP serves the emulated APIs.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// FaultCounts says how many requests got each fault so far ("none" for the
+// clean ones).
+func (s *Server) FaultCounts() map[string]int { return s.faults.Counts() }
