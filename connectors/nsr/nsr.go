@@ -1,0 +1,292 @@
+// Package nsr is the connector for the national school register (NSR v4,
+// https://data-nsr.udir.no; shared/docs/sources.md §3): the grunnskoler of
+// Norway with their municipality, owner type (public or private) and the
+// grades they teach.
+//
+// It reads the paged unit list (/v4/enheter), checks that the pages held
+// exactly TotaltAntallEnheter distinct units, keeps the grunnskoler, and
+// reads each one's detail (/v4/enhet/{orgnr}) for owner type and grades.
+// Every request goes through the run's shared HTTP client. A response that
+// is not the shape v4 documents (a missing field, a wrong type, another
+// total) fails the read with a *connectors.PayloadError naming the
+// endpoint and the field, and carrying the payload.
+package nsr
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"sort"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/skolestat/skolestat/connectors"
+	"github.com/skolestat/skolestat/internal/httpclient"
+)
+
+// DefaultBaseURL is the real NSR.
+const DefaultBaseURL = "https://data-nsr.udir.no"
+
+// Config is the `with:` block of an nsr extract step.
+type Config struct {
+	BaseURL  string `yaml:"base_url"`  // default DefaultBaseURL; the emulator's address + /nsr in tests and the demo
+	PageSize int    `yaml:"page_size"` // units per page of the list (default 1000)
+	Details  bool   `yaml:"details"`   // read each school's detail (owner type, grades); default true
+}
+
+func init() {
+	connectors.Default.Register("nsr", connectors.Factory{
+		Doc: "The national school register (NSR v4): grunnskoler, municipality, owner type, grades",
+		New: func() any { return &Config{BaseURL: DefaultBaseURL, PageSize: 1000, Details: true} },
+		Build: func(config any, env connectors.Env) (connectors.Source, error) {
+			cfg, ok := config.(*Config)
+			if !ok {
+				return nil, fmt.Errorf("nsr: config is %T, want *nsr.Config", config)
+			}
+			return New(*cfg, env.HTTP)
+		},
+	})
+}
+
+// Stream is the one stream: raw.nsr_schools.
+const Stream = "nsr_schools"
+
+// Schema is the schema of the records Read yields.
+var Schema = arrow.NewSchema([]arrow.Field{
+	{Name: "school_orgnr", Type: arrow.BinaryTypes.String},
+	{Name: "name", Type: arrow.BinaryTypes.String},
+	{Name: "municipality_code", Type: arrow.BinaryTypes.String},
+	{Name: "active", Type: arrow.FixedWidthTypes.Boolean},
+	{Name: "private", Type: arrow.FixedWidthTypes.Boolean, Nullable: true},
+	{Name: "grade_from", Type: arrow.PrimitiveTypes.Int32, Nullable: true},
+	{Name: "grade_to", Type: arrow.PrimitiveTypes.Int32, Nullable: true},
+	{Name: "date_changed", Type: arrow.BinaryTypes.String},
+}, nil)
+
+// Source reads NSR. It implements connectors.Source.
+type Source struct {
+	cfg  Config
+	http *httpclient.Client
+}
+
+// New checks cfg and returns a Source fetching through client.
+func New(cfg Config, client *httpclient.Client) (*Source, error) {
+	if client == nil {
+		return nil, errors.New("nsr: no HTTP client")
+	}
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = DefaultBaseURL
+	}
+	if _, err := url.Parse(cfg.BaseURL); err != nil {
+		return nil, fmt.Errorf("nsr: base_url %q: %w", cfg.BaseURL, err)
+	}
+	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
+	if cfg.PageSize <= 0 || cfg.PageSize > 5000 {
+		return nil, fmt.Errorf("nsr: page_size %d: want 1..5000", cfg.PageSize)
+	}
+	return &Source{cfg: cfg, http: client}, nil
+}
+
+// Streams lists the one stream.
+func (s *Source) Streams(context.Context) ([]connectors.Stream, error) {
+	return []connectors.Stream{{Name: Stream, Description: "Grunnskoler in the national school register", Schema: Schema}}, nil
+}
+
+// unit is a list item, with the detail when read.
+type unit struct {
+	Orgnr, Name, Municipality, Changed string
+	Active, School, Primary            bool
+	Private                            *bool
+	GradeFrom, GradeTo                 *int32
+}
+
+// Read fetches the register. The checkpoint is not used yet: every run
+// reads the whole register.
+func (s *Source) Read(ctx context.Context, stream string, _ connectors.Checkpoint) (connectors.Batches, error) {
+	if stream != Stream {
+		return nil, fmt.Errorf("nsr: no stream %q", stream)
+	}
+	units, err := s.list(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if s.cfg.Details {
+		for i := range units {
+			if err := s.detail(ctx, &units[i]); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return newBatches(units)
+}
+
+// list pages through /v4/enheter and returns the grunnskoler by orgnr.
+func (s *Source) list(ctx context.Context) ([]unit, error) {
+	seen := map[string]unit{}
+	total, pages := -1, 1
+	for page := 1; page <= pages; page++ {
+		endpoint := fmt.Sprintf("%s/v4/enheter?sidenummer=%d&antallperside=%d", s.cfg.BaseURL, page, s.cfg.PageSize)
+		resp, err := s.http.Get(ctx, endpoint, nil)
+		if err != nil {
+			return nil, fmt.Errorf("nsr: reading the unit list: %w", err)
+		}
+		var body struct {
+			Sidenummer          *int
+			AntallSider         *int
+			TotaltAntallEnheter *int
+			EnhetListe          []json.RawMessage
+		}
+		if err := json.Unmarshal(resp.Body, &body); err != nil {
+			return nil, payloadErr(endpoint, "", err, resp.Body)
+		}
+		for _, f := range []struct {
+			name string
+			v    *int
+		}{{"Sidenummer", body.Sidenummer}, {"AntallSider", body.AntallSider}, {"TotaltAntallEnheter", body.TotaltAntallEnheter}} {
+			if f.v == nil {
+				return nil, payloadErr(endpoint, f.name, errors.New("missing"), resp.Body)
+			}
+		}
+		if *body.Sidenummer != page {
+			return nil, payloadErr(endpoint, "Sidenummer", fmt.Errorf("page %d answered for page %d", *body.Sidenummer, page), resp.Body)
+		}
+		if total >= 0 && *body.TotaltAntallEnheter != total {
+			return nil, payloadErr(endpoint, "TotaltAntallEnheter", fmt.Errorf("changed from %d to %d while paging", total, *body.TotaltAntallEnheter), resp.Body)
+		}
+		total, pages = *body.TotaltAntallEnheter, *body.AntallSider
+		for i, raw := range body.EnhetListe {
+			u, err := decodeItem(raw)
+			if err != nil {
+				return nil, payloadErr(endpoint, fmt.Sprintf("EnhetListe[%d].%s", i, err.field), err.err, resp.Body)
+			}
+			seen[u.Orgnr] = u
+		}
+	}
+	if len(seen) != total {
+		return nil, &connectors.PayloadError{Source: "nsr", Endpoint: s.cfg.BaseURL + "/v4/enheter", Field: "TotaltAntallEnheter",
+			Err: fmt.Errorf("the %d pages held %d distinct units, the API says %d", pages, len(seen), total)}
+	}
+	var out []unit
+	for _, u := range seen {
+		if u.Primary && u.School {
+			out = append(out, u)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Orgnr < out[j].Orgnr })
+	return out, nil
+}
+
+// fieldErr says which field of an item is wrong.
+type fieldErr struct {
+	field string
+	err   error
+}
+
+// decodeItem reads a list item, requiring the v4 fields.
+func decodeItem(raw json.RawMessage) (unit, *fieldErr) {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return unit{}, &fieldErr{"", err}
+	}
+	var u unit
+	for _, f := range []struct {
+		name string
+		dst  any
+	}{
+		{"Organisasjonsnummer", &u.Orgnr}, {"Navn", &u.Name}, {"Kommunenummer", &u.Municipality},
+		{"ErAktiv", &u.Active}, {"ErSkole", &u.School}, {"ErGrunnskole", &u.Primary}, {"DatoEndret", &u.Changed},
+	} {
+		v, ok := m[f.name]
+		if !ok {
+			return unit{}, &fieldErr{f.name, errors.New("missing (has the API changed?)")}
+		}
+		if err := json.Unmarshal(v, f.dst); err != nil {
+			return unit{}, &fieldErr{f.name, err}
+		}
+	}
+	u.Name = strings.TrimSpace(u.Name)
+	if len(u.Orgnr) != 9 || strings.Trim(u.Orgnr, "0123456789") != "" {
+		return unit{}, &fieldErr{"Organisasjonsnummer", fmt.Errorf("%q is not nine digits", u.Orgnr)}
+	}
+	return u, nil
+}
+
+// detail reads /v4/enhet/{orgnr} into u.
+func (s *Source) detail(ctx context.Context, u *unit) error {
+	endpoint := s.cfg.BaseURL + "/v4/enhet/" + u.Orgnr
+	resp, err := s.http.Get(ctx, endpoint, nil)
+	if err != nil {
+		return fmt.Errorf("nsr: reading school %s: %w", u.Orgnr, err)
+	}
+	var d struct {
+		Organisasjonsnummer *string
+		ErPrivatskole       *bool
+		SkoletrinnGSFra     *int32
+		SkoletrinnGSTil     *int32
+	}
+	if err := json.Unmarshal(resp.Body, &d); err != nil {
+		return payloadErr(endpoint, "", err, resp.Body)
+	}
+	if d.Organisasjonsnummer == nil || *d.Organisasjonsnummer != u.Orgnr {
+		return payloadErr(endpoint, "Organisasjonsnummer", errors.New("missing or not the school asked for"), resp.Body)
+	}
+	if d.ErPrivatskole == nil {
+		return payloadErr(endpoint, "ErPrivatskole", errors.New("missing"), resp.Body)
+	}
+	u.Private, u.GradeFrom, u.GradeTo = d.ErPrivatskole, d.SkoletrinnGSFra, d.SkoletrinnGSTil
+	return nil
+}
+
+func payloadErr(endpoint, field string, err error, payload []byte) error {
+	return &connectors.PayloadError{Source: "nsr", Endpoint: endpoint, Field: field, Err: err, Payload: payload}
+}
+
+// newBatches puts the units into one record.
+func newBatches(units []unit) (connectors.Batches, error) {
+	b := array.NewRecordBuilder(memory.DefaultAllocator, Schema)
+	defer b.Release()
+	for _, u := range units {
+		b.Field(0).(*array.StringBuilder).Append(u.Orgnr)
+		b.Field(1).(*array.StringBuilder).Append(u.Name)
+		b.Field(2).(*array.StringBuilder).Append(u.Municipality)
+		b.Field(3).(*array.BooleanBuilder).Append(u.Active)
+		appendBool(b.Field(4).(*array.BooleanBuilder), u.Private)
+		appendInt(b.Field(5).(*array.Int32Builder), u.GradeFrom)
+		appendInt(b.Field(6).(*array.Int32Builder), u.GradeTo)
+		b.Field(7).(*array.StringBuilder).Append(u.Changed)
+	}
+	rec := b.NewRecordBatch()
+	defer rec.Release()
+	rdr, err := array.NewRecordReader(Schema, []arrow.RecordBatch{rec})
+	if err != nil {
+		return nil, fmt.Errorf("nsr: %w", err)
+	}
+	return &batches{RecordReader: rdr}, nil
+}
+
+func appendBool(b *array.BooleanBuilder, v *bool) {
+	if v == nil {
+		b.AppendNull()
+	} else {
+		b.Append(*v)
+	}
+}
+
+func appendInt(b *array.Int32Builder, v *int32) {
+	if v == nil {
+		b.AppendNull()
+	} else {
+		b.Append(*v)
+	}
+}
+
+type batches struct{ array.RecordReader }
+
+func (b *batches) Err() error                        { return nil }
+func (b *batches) Checkpoint() connectors.Checkpoint { return nil }
+func (b *batches) Close() error                      { b.Release(); return nil }

@@ -1,0 +1,190 @@
+package nsr
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow/array"
+
+	"github.com/skolestat/skolestat/connectors"
+	"github.com/skolestat/skolestat/connectors/microdata"
+	"github.com/skolestat/skolestat/internal/emulator"
+	"github.com/skolestat/skolestat/internal/httpclient"
+	"github.com/skolestat/skolestat/internal/sim"
+)
+
+// nation is a small simulated nation, generated once for the package.
+var nation string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "nsr-test-")
+	if err != nil {
+		panic(err)
+	}
+	if _, err := sim.Generate(context.Background(), sim.Options{Out: dir, Seed: 7, Scale: 0.02, SurveyYears: -1}); err != nil {
+		panic(err)
+	}
+	nation = dir
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// school is what the test expects of a school, read from the simulated
+// schools file by the microdata reader (not through NSR).
+type school struct {
+	Muni     string
+	Private  bool
+	From, To int32
+}
+
+func simulatedSchools(t *testing.T) map[string]school {
+	t.Helper()
+	src, err := microdata.New(microdata.Config{Dir: nation, Tables: []string{"schools"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := src.Read(context.Background(), "schools", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	out := map[string]school{}
+	for b.Next() {
+		r := b.RecordBatch()
+		for i := 0; i < int(r.NumRows()); i++ {
+			out[r.Column(0).(*array.String).Value(i)] = school{
+				Muni: r.Column(2).(*array.String).Value(i), Private: !r.Column(3).(*array.Boolean).Value(i),
+				From: r.Column(4).(*array.Int32).Value(i), To: r.Column(5).(*array.Int32).Value(i),
+			}
+		}
+	}
+	return out
+}
+
+func serve(t *testing.T, opt emulator.Options) *httptest.Server {
+	srv, _ := serveEmulator(t, opt)
+	return srv
+}
+
+func serveEmulator(t *testing.T, opt emulator.Options) (*httptest.Server, *emulator.Server) {
+	t.Helper()
+	opt.Data = nation
+	em, err := emulator.New(context.Background(), opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(em)
+	t.Cleanup(srv.Close)
+	return srv, em
+}
+
+func fastClient() *httpclient.Client {
+	return httpclient.New(httpclient.Options{Attempts: 8, MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond,
+		MaxRetryAfter: 5 * time.Millisecond, Timeout: 5 * time.Second})
+}
+
+// read runs the connector and returns its rows by orgnr.
+func read(t *testing.T, cfg Config) (map[string]school, error) {
+	t.Helper()
+	src, err := New(cfg, fastClient())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := src.Read(context.Background(), Stream, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer b.Close()
+	out := map[string]school{}
+	for b.Next() {
+		r := b.RecordBatch()
+		if !r.Schema().Equal(Schema) {
+			t.Fatalf("schema %s", r.Schema())
+		}
+		for i := 0; i < int(r.NumRows()); i++ {
+			out[r.Column(0).(*array.String).Value(i)] = school{
+				Muni: r.Column(2).(*array.String).Value(i), Private: r.Column(4).(*array.Boolean).Value(i),
+				From: r.Column(5).(*array.Int32).Value(i), To: r.Column(6).(*array.Int32).Value(i),
+			}
+		}
+	}
+	return out, b.Err()
+}
+
+func TestReadsEverySimulatedSchool(t *testing.T) {
+	want := simulatedSchools(t)
+	srv := serve(t, emulator.Options{})
+	got, err := read(t, Config{BaseURL: srv.URL + emulator.NSRPrefix, PageSize: 37, Details: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(want) < 50 || !reflect.DeepEqual(got, want) {
+		t.Errorf("NSR gave %d schools, the simulated nation has %d; equal: %v", len(got), len(want), reflect.DeepEqual(got, want))
+	}
+}
+
+// TestSameRowsUnderFaults: with a tenth of the requests failing in every
+// way the emulator knows, the connector returns exactly the clean rows.
+func TestSameRowsUnderFaults(t *testing.T) {
+	want := simulatedSchools(t)
+	srv, em := serveEmulator(t, emulator.Options{Faults: emulator.Faults{Failure: 0.04, RateLimit: 0.03, Truncate: 0.03, Seed: 3}})
+	got, err := read(t, Config{BaseURL: srv.URL + emulator.NSRPrefix, PageSize: 50, Details: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	counts := em.FaultCounts()
+	if counts["429"] == 0 || counts["truncate"] == 0 || counts["500"]+counts["502"]+counts["503"] == 0 {
+		t.Errorf("faults injected: %v; want some of every kind", counts)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("under faults NSR gave %d schools, want the %d of a clean read", len(got), len(want))
+	}
+}
+
+func TestDriftFailsNamingTheField(t *testing.T) {
+	srv := serve(t, emulator.Options{Drift: true})
+	_, err := read(t, Config{BaseURL: srv.URL + emulator.NSRPrefix, PageSize: 100, Details: true})
+	var pe *connectors.PayloadError
+	if !errors.As(err, &pe) {
+		t.Fatalf("got %v; want a PayloadError", err)
+	}
+	if pe.Field != "EnhetListe[0].Organisasjonsnummer" || !strings.Contains(pe.Endpoint, "/v4/enheter?sidenummer=1") || len(pe.Payload) == 0 || !pe.BadInput() {
+		t.Errorf("PayloadError %q (field %q, endpoint %q, %d payload bytes)", pe, pe.Field, pe.Endpoint, len(pe.Payload))
+	}
+}
+
+// TestCountMustMatchTheTotal: pages that hold fewer distinct units than
+// TotaltAntallEnheter (here a unit repeated across pages) fail the read.
+func TestCountMustMatchTheTotal(t *testing.T) {
+	item := func(org string) string {
+		return fmt.Sprintf(`{"Organisasjonsnummer":%q,"Navn":"X ","Kommunenummer":"0301","ErAktiv":true,"ErSkole":true,"ErGrunnskole":true,"DatoEndret":"2020-01-01T00:00:00"}`, org)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		page := r.URL.Query().Get("sidenummer")
+		fmt.Fprintf(w, `{"Sidenummer":%s,"AntallSider":2,"TotaltAntallEnheter":4,"EnhetListe":[%s,%s]}`, page, item("974000001"), item("97400001"+page))
+	}))
+	defer srv.Close()
+	_, err := read(t, Config{BaseURL: srv.URL, PageSize: 2})
+	var pe *connectors.PayloadError
+	if !errors.As(err, &pe) || pe.Field != "TotaltAntallEnheter" || !strings.Contains(pe.Error(), "held 3 distinct units, the API says 4") {
+		t.Fatalf("got %v; want the count mismatch", err)
+	}
+}
+
+func TestConfigChecked(t *testing.T) {
+	if _, err := New(Config{PageSize: 0}, fastClient()); err == nil {
+		t.Error("page_size 0 accepted")
+	}
+	if _, err := New(Config{PageSize: 10}, nil); err == nil {
+		t.Error("no HTTP client accepted")
+	}
+}
