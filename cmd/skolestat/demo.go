@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/skolestat/skolestat/internal/emulator"
 	"github.com/skolestat/skolestat/internal/progress"
 	"github.com/skolestat/skolestat/internal/sim"
 	"github.com/skolestat/skolestat/internal/warehouse"
@@ -25,7 +28,8 @@ func (a *app) demoCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "demo [--dir DIR]",
 		Short: "The whole product offline: simulate a nation, run the nightly pipeline, export",
-		Long: `Build a simulated nation, run pipelines/nightly.yaml on it, and export the result, all
+		Long: `Build a simulated nation, serve its emulated public APIs (NSR so far) on a loopback port,
+run pipelines/nightly.yaml against the files and the emulator, and export the result, all
 offline. When it finishes, DIR holds:
 
   DIR/microdata/         the simulated pupil-level files (and truth/, the true school effects)
@@ -77,8 +81,14 @@ func (a *app) demo(cmd *cobra.Command, dir string, seed uint64, scale float64, f
 	}
 	genTime := time.Since(genStart)
 
+	apis, stopAPIs, err := a.startEmulator(ctx, micro)
+	if err != nil {
+		return err
+	}
+	defer stopAPIs()
+
 	f := runFlags{warehouse: filepath.Join(dir, "warehouse.duckdb"), set: []string{
-		"microdata=" + micro, "export=" + filepath.Join(dir, "export")}}
+		"microdata=" + micro, "export=" + filepath.Join(dir, "export"), "nsr=" + apis + emulator.NSRPrefix}}
 	pipeline := "pipelines/nightly.yaml"
 	if _, err := os.Stat(pipeline); err != nil {
 		pipeline = "nightly" // the built-in copy, when run outside the repository
@@ -99,6 +109,25 @@ func (a *app) demo(cmd *cobra.Command, dir string, seed uint64, scale float64, f
 	}
 	_, err = io.WriteString(a.stdout, b.String())
 	return err
+}
+
+// startEmulator serves the emulated public APIs over the simulated nation
+// in micro on a free loopback port, and returns their base address and a
+// function that stops them.
+func (a *app) startEmulator(ctx context.Context, micro string) (string, func(), error) {
+	em, err := emulator.New(ctx, emulator.Options{Data: micro})
+	if err != nil {
+		return "", nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, fmt.Errorf("starting the API emulator: %w", err)
+	}
+	srv := &http.Server{Handler: em, ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	base := "http://" + ln.Addr().String()
+	a.log.Info("serving the emulated public APIs", "addr", base)
+	return base, func() { srv.Close() }, nil
 }
 
 // demoMicrodata generates the simulated nation unless DIR already holds the

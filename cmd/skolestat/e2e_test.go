@@ -7,8 +7,10 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,6 +19,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/skolestat/skolestat/internal/emulator"
+	"github.com/skolestat/skolestat/internal/sim"
 )
 
 var (
@@ -90,10 +95,47 @@ func nation(t *testing.T, format string) string {
 	return dir
 }
 
-// nightly returns the arguments of a nightly run.
+// nightly returns the arguments of a nightly run, with the public sources
+// served by the emulator (never the real APIs: tests run offline).
 func nightly(wh, micro, export string, extra ...string) []string {
 	return append([]string{"run", "nightly", "--warehouse", wh, "--threads", "1",
-		"--set", "microdata=" + micro, "--set", "export=" + export}, extra...)
+		"--set", "microdata=" + micro, "--set", "export=" + export,
+		"--set", "nsr=" + emulatorURL() + emulator.NSRPrefix}, extra...)
+}
+
+var (
+	emuOnce sync.Once
+	emuURL  string
+	emuDir  string
+)
+
+// emulatorURL serves the emulated public APIs over a small simulated nation
+// of its own, once per test process, and returns the address.
+func emulatorURL() string {
+	emuOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "skolestat-emulator-")
+		if err != nil {
+			panic(err)
+		}
+		emuDir = dir
+		if _, err := sim.Generate(context.Background(), sim.Options{Out: dir, Seed: 11, Scale: 0.01, SurveyYears: -1}); err != nil {
+			panic(fmt.Sprintf("simulating the emulator's nation: %v", err))
+		}
+		em, err := emulator.New(context.Background(), emulator.Options{Data: dir})
+		if err != nil {
+			panic(err)
+		}
+		emuURL = httptest.NewServer(em).URL
+	})
+	return emuURL
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if emuDir != "" {
+		os.RemoveAll(emuDir)
+	}
+	os.Exit(code)
 }
 
 // fingerprint summarises every table of the data schemas (everything but
