@@ -27,6 +27,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -241,6 +242,7 @@ func (r *Runner) step(ctx context.Context, st *run, s *pipelines.Step, log *slog
 		}
 		rec.Status, rec.Error = "failed", err.Error()
 		r.record(st, rec)
+		r.keepPayload(st, s, attempt, err, slog)
 		if ctx.Err() != nil || !retryable(err) || attempt == s.Retry.Attempts {
 			slog.Error("step failed", "err", err)
 			break
@@ -254,6 +256,31 @@ func (r *Runner) step(ctx context.Context, st *run, s *pipelines.Step, log *slog
 		backoff *= 2
 	}
 	return &StepFailedError{Step: s, Attempts: min(attempt, s.Retry.Attempts), Err: err}
+}
+
+// PayloadDir is where a run keeps the payloads that failed a step (see
+// keepPayload): beside the warehouse, never inside it.
+func PayloadDir(warehouse string) string { return warehouse + ".failed" }
+
+// keepPayload writes the payload of a *connectors.PayloadError to
+// PayloadDir as <run>-<step>-<attempt>.payload, so that whoever reads the
+// error can see what the API sent. Only public sources return payloads;
+// failing to keep one is logged, not fatal.
+func (r *Runner) keepPayload(st *run, s *pipelines.Step, attempt int, err error, log *slog.Logger) {
+	var pe *connectors.PayloadError
+	if !errors.As(err, &pe) || len(pe.Payload) == 0 {
+		return
+	}
+	dir := PayloadDir(r.Warehouse)
+	path := filepath.Join(dir, fmt.Sprintf("%s-%s-%d.payload", st.id, s.ID, attempt))
+	if err := os.MkdirAll(dir, 0o755); err == nil {
+		err = os.WriteFile(path, pe.Payload, 0o644)
+	}
+	if err != nil {
+		log.Warn("could not keep the failing payload", "err", err)
+		return
+	}
+	log.Error("payload kept for diagnosis", "path", path, "endpoint", pe.Endpoint, "bytes", len(pe.Payload))
 }
 
 // counts are a step attempt's rows in and out.
