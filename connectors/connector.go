@@ -71,6 +71,14 @@ type Rejecter interface {
 	Rejects() []Reject
 }
 
+// Unchanger is implemented by Batches that can tell that the stream has
+// not changed since the checkpoint it was read from. Valid once Next has
+// returned false: when Unchanged is true, Next yielded no record, and the
+// runner keeps what it landed before and rewrites nothing.
+type Unchanger interface {
+	Unchanged() bool
+}
+
 // Reject is one row set aside, with where it came from and why.
 type Reject struct {
 	Stream string

@@ -44,7 +44,8 @@ func (r *Runner) extractStep(ctx context.Context, st *run, s *pipelines.Step, lo
 	if !ok {
 		return c, fmt.Errorf("no connector %q", s.Uses)
 	}
-	src, err := f.Build(s.Config, connectors.Env{HTTP: r.httpClient(), Logger: log})
+	responses := &responseLog{}
+	src, err := f.Build(s.Config, connectors.Env{HTTP: r.httpClient().WithRecorder(responses.record), Logger: log})
 	if err != nil {
 		return c, fmt.Errorf("configuring connector %s: %w", s.Uses, err)
 	}
@@ -53,6 +54,7 @@ func (r *Runner) extractStep(ctx context.Context, st *run, s *pipelines.Step, lo
 		return c, fmt.Errorf("listing streams of %s: %w", s.Uses, err)
 	}
 	landed := map[string]string{}
+	changed := false
 	for _, stream := range streams {
 		table := landingTable(stream)
 		in, out, err := r.landStream(ctx, st, s, src, stream, table, log)
@@ -62,11 +64,20 @@ func (r *Runner) extractStep(ctx context.Context, st *run, s *pipelines.Step, lo
 			log.Info("optional stream absent; nothing landed", "stream", stream.Name)
 			continue
 		}
+		if errors.Is(err, errUnchanged) {
+			continue
+		}
 		if err != nil {
 			return c, err
 		}
+		changed = true
 		landed[stream.Name] = table
 		r.pause("extract:" + s.ID + ":" + stream.Name)
+	}
+	if changed && len(responses.list) > 0 {
+		if err := r.landResponses(ctx, st, s, responses); err != nil {
+			return c, err
+		}
 	}
 	if cs, ok := src.(connectors.Constrained); ok {
 		removed, err := r.checkConstraints(ctx, st, s, cs.Constraints(), landed, log)
@@ -78,14 +89,41 @@ func (r *Runner) extractStep(ctx context.Context, st *run, s *pipelines.Step, lo
 	return c, nil
 }
 
-// landStream creates the stream's table from its definition and loads it.
+// errUnchanged says that a stream had not changed since its checkpoint, so
+// nothing was landed and its table is as the last run left it.
+var errUnchanged = errors.New("stream unchanged")
+
+// landStream reads the stream from its stored checkpoint, creates the
+// stream's table from its definition and loads it, and records the new
+// checkpoint. A stream that reports itself unchanged is not rewritten
+// (errUnchanged).
 func (r *Runner) landStream(ctx context.Context, st *run, s *pipelines.Step, src connectors.Source,
 	stream connectors.Stream, table string, log *slog.Logger) (in, out int64, err error) {
-	batches, err := src.Read(ctx, stream.Name, nil)
+	from, err := r.checkpoint(ctx, st, s, stream.Name)
+	if err != nil {
+		return 0, 0, err
+	}
+	batches, err := src.Read(ctx, stream.Name, from)
 	if err != nil {
 		return 0, 0, err
 	}
 	defer batches.Close()
+	first := batches.Next()
+	if !first {
+		if berr := batches.Err(); berr != nil {
+			return 0, 0, fmt.Errorf("reading %s from %s: %w", stream.Name, s.Uses, berr)
+		}
+		if u, ok := batches.(connectors.Unchanger); ok && u.Unchanged() {
+			if err := r.saveState(ctx, st, s, stream.Name, nil, 0, false); err != nil {
+				return 0, 0, err
+			}
+			if err := r.quality(ctx, st, s, table, "unchanged", 0, "nothing changed at the source since the last run; nothing rewritten"); err != nil {
+				return 0, 0, err
+			}
+			log.Info("stream unchanged; nothing rewritten", "stream", stream.Name, "table", table)
+			return 0, 0, errUnchanged
+		}
+	}
 	ddl, err := sqltext.Table(table)
 	if err != nil {
 		return 0, 0, fmt.Errorf("stream %s lands in %s: %w", stream.Name, table, err)
@@ -94,7 +132,7 @@ func (r *Runner) landStream(ctx context.Context, st *run, s *pipelines.Step, src
 		return 0, 0, fmt.Errorf("creating %s: %w", table, err)
 	}
 	task := r.Progress.Start("loading "+table, "rows", -1)
-	counted := &countingReader{RecordReader: batches, task: task}
+	counted := &countingReader{RecordReader: &replay{RecordReader: batches, pending: first}, task: task}
 	out, err = st.b.Load(ctx, table, counted)
 	task.Done()
 	if berr := batches.Err(); berr != nil {
@@ -123,6 +161,11 @@ func (r *Runner) landStream(ctx context.Context, st *run, s *pipelines.Step, src
 	}
 	for reason, n := range countReasons(rejects) {
 		if err := r.quality(ctx, st, s, table, "quarantined", n, reason); err != nil {
+			return in, out, err
+		}
+	}
+	if cp := batches.Checkpoint(); cp != nil {
+		if err := r.saveState(ctx, st, s, stream.Name, cp, out, true); err != nil {
 			return in, out, err
 		}
 	}

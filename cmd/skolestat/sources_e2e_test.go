@@ -50,3 +50,44 @@ func TestSourceDriftFailsBeforePublishing(t *testing.T) {
 		t.Errorf("the published warehouse changed:\n before %s\n after  %s", before, after)
 	}
 }
+
+// TestSecondRunRewritesNothingFromUnchangedSources: run nightly twice with
+// nothing changed at NSR. The second run lands no NSR rows, says so in
+// meta.data_quality and the log, leaves raw.responses as the first run
+// landed them, and records the check in meta.source_state.
+func TestSecondRunRewritesNothingFromUnchangedSources(t *testing.T) {
+	dir := t.TempDir()
+	micro := nation(t, "parquet")
+	wh := filepath.Join(dir, "w.duckdb")
+	export := filepath.Join(dir, "export")
+	mustRun(t, nightly(wh, micro, export)...)
+	q := func(sql string) string {
+		t.Helper()
+		return strings.TrimSpace(mustRun(t, "sql", "--warehouse", wh, "--format", "csv", "-c", sql).stdout)
+	}
+	firstRun := q("SELECT run_id FROM meta.runs")
+	responses := q("SELECT count(*) || ' ' || count(DISTINCT run_id) || ' ' || min(run_id) FROM raw.responses WHERE step_id = 'nsr'")
+	if !strings.HasSuffix(responses, " 1 "+strings.Split(firstRun, "\n")[1]) {
+		t.Fatalf("raw.responses after the first run: %q", responses)
+	}
+
+	second := mustRun(t, nightly(wh, micro, export)...)
+	if !strings.Contains(second.stderr, "stream unchanged; nothing rewritten") {
+		t.Errorf("the second run does not say NSR was unchanged:\n%s", second.stderr)
+	}
+	if got := q("SELECT rows_out FROM meta.steps WHERE step_id = 'nsr' ORDER BY started_at DESC LIMIT 1"); got != "rows_out\n0" {
+		t.Errorf("second nsr step rows_out: %q, want 0", got)
+	}
+	if got := q("SELECT check_name FROM meta.data_quality WHERE table_name = 'raw.nsr_schools' ORDER BY run_id DESC LIMIT 1"); got != "check_name\nunchanged" {
+		t.Errorf("data quality of the second run: %q", got)
+	}
+	if got := q("SELECT count(*) || ' ' || count(DISTINCT run_id) || ' ' || min(run_id) FROM raw.responses WHERE step_id = 'nsr'"); got != responses {
+		t.Errorf("raw.responses rewritten: %q, was %q", got, responses)
+	}
+	if got := q("SELECT (last_run_id <> last_changed_run_id)::VARCHAR FROM meta.source_state WHERE step_id = 'nsr'"); !strings.HasSuffix(got, "\ntrue") {
+		t.Errorf("source state: %q; want last checked by the second run, last changed by the first", got)
+	}
+	if n := q("SELECT count(*) FROM raw.nsr_schools"); n == "count_star()\n0" {
+		t.Error("raw.nsr_schools emptied by the unchanged run")
+	}
+}

@@ -6,7 +6,13 @@
 // It reads the paged unit list (/v4/enheter), checks that the pages held
 // exactly TotaltAntallEnheter distinct units, keeps the grunnskoler, and
 // reads each one's detail (/v4/enhet/{orgnr}) for owner type and grades.
-// Every request goes through the run's shared HTTP client. A response that
+// Every request goes through the run's shared HTTP client.
+//
+// Incremental: the checkpoint holds a hash of the list pages and, per
+// school, the DatoEndret its detail was read at. The next read reports the
+// stream unchanged when the pages are the same, and otherwise reads again
+// only the details of schools whose DatoEndret moved (a nightly run of the
+// real register then costs ~20 requests instead of ~2,900). A response that
 // is not the shape v4 documents (a missing field, a wrong type, another
 // total) fails the read with a *connectors.PayloadError naming the
 // endpoint and the field, and carrying the payload.
@@ -14,9 +20,12 @@ package nsr
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"sort"
 	"strings"
@@ -48,7 +57,11 @@ func init() {
 			if !ok {
 				return nil, fmt.Errorf("nsr: config is %T, want *nsr.Config", config)
 			}
-			return New(*cfg, env.HTTP)
+			src, err := New(*cfg, env.HTTP)
+			if err == nil && env.Logger != nil {
+				src.log = env.Logger
+			}
+			return src, err
 		},
 	})
 }
@@ -72,6 +85,7 @@ var Schema = arrow.NewSchema([]arrow.Field{
 type Source struct {
 	cfg  Config
 	http *httpclient.Client
+	log  *slog.Logger
 }
 
 // New checks cfg and returns a Source fetching through client.
@@ -89,7 +103,7 @@ func New(cfg Config, client *httpclient.Client) (*Source, error) {
 	if cfg.PageSize <= 0 || cfg.PageSize > 5000 {
 		return nil, fmt.Errorf("nsr: page_size %d: want 1..5000", cfg.PageSize)
 	}
-	return &Source{cfg: cfg, http: client}, nil
+	return &Source{cfg: cfg, http: client, log: slog.New(slog.DiscardHandler)}, nil
 }
 
 // Streams lists the one stream.
@@ -105,36 +119,97 @@ type unit struct {
 	GradeFrom, GradeTo                 *int32
 }
 
-// Read fetches the register. The checkpoint is not used yet: every run
-// reads the whole register.
-func (s *Source) Read(ctx context.Context, stream string, _ connectors.Checkpoint) (connectors.Batches, error) {
+// checkpoint is what a read leaves for the next one: a hash of the list
+// pages, and per school the DatoEndret its detail was read at, with what
+// the detail said.
+type checkpoint struct {
+	Version  int                    `json:"version"`
+	ListHash string                 `json:"list_sha256"`
+	Details  bool                   `json:"details"`
+	Units    map[string]savedDetail `json:"units"`
+}
+
+type savedDetail struct {
+	Changed   string `json:"changed"`
+	Private   *bool  `json:"private,omitempty"`
+	GradeFrom *int32 `json:"grade_from,omitempty"`
+	GradeTo   *int32 `json:"grade_to,omitempty"`
+}
+
+const checkpointVersion = 1
+
+// Read fetches the register. From a checkpoint of an earlier read: when
+// the list pages are byte for byte what they were, the stream is unchanged
+// (no record, Unchanged true); otherwise a school's detail is read again
+// only when its DatoEndret differs from the one its saved detail was read
+// at. A checkpoint it cannot use (another version, corrupt) means a full
+// read.
+func (s *Source) Read(ctx context.Context, stream string, from connectors.Checkpoint) (connectors.Batches, error) {
 	if stream != Stream {
 		return nil, fmt.Errorf("nsr: no stream %q", stream)
 	}
-	units, err := s.list(ctx)
+	var prev *checkpoint
+	if len(from) > 0 {
+		var cp checkpoint
+		if err := json.Unmarshal(from, &cp); err == nil && cp.Version == checkpointVersion {
+			prev = &cp
+		} else {
+			s.log.Warn("nsr: ignoring a checkpoint of another version; reading everything", "err", err)
+		}
+	}
+	units, listHash, err := s.list(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if s.cfg.Details {
-		for i := range units {
-			if err := s.detail(ctx, &units[i]); err != nil {
-				return nil, err
+	if prev != nil && prev.ListHash == listHash && prev.Details == s.cfg.Details {
+		return &batches{RecordReader: emptyReader(), unchanged: true, cp: from}, nil
+	}
+	next := checkpoint{Version: checkpointVersion, ListHash: listHash, Details: s.cfg.Details, Units: map[string]savedDetail{}}
+	fetched, reused := 0, 0
+	for i := range units {
+		u := &units[i]
+		if s.cfg.Details {
+			if old, ok := prev.unit(u.Orgnr); ok && old.Changed == u.Changed && prev.Details {
+				u.Private, u.GradeFrom, u.GradeTo = old.Private, old.GradeFrom, old.GradeTo
+				reused++
+			} else {
+				if err := s.detail(ctx, u); err != nil {
+					return nil, err
+				}
+				fetched++
 			}
 		}
+		next.Units[u.Orgnr] = savedDetail{Changed: u.Changed, Private: u.Private, GradeFrom: u.GradeFrom, GradeTo: u.GradeTo}
 	}
-	return newBatches(units)
+	s.log.Info("nsr: register read", "schools", len(units), "details_fetched", fetched, "details_unchanged", reused)
+	cp, err := json.Marshal(next)
+	if err != nil {
+		return nil, fmt.Errorf("nsr: saving the checkpoint: %w", err)
+	}
+	return newBatches(units, cp)
 }
 
-// list pages through /v4/enheter and returns the grunnskoler by orgnr.
-func (s *Source) list(ctx context.Context) ([]unit, error) {
+func (cp *checkpoint) unit(orgnr string) (savedDetail, bool) {
+	if cp == nil {
+		return savedDetail{}, false
+	}
+	d, ok := cp.Units[orgnr]
+	return d, ok
+}
+
+// list pages through /v4/enheter and returns the grunnskoler by orgnr, and
+// the SHA-256 of the pages' bodies.
+func (s *Source) list(ctx context.Context) ([]unit, string, error) {
 	seen := map[string]unit{}
+	hash := sha256.New()
 	total, pages := -1, 1
 	for page := 1; page <= pages; page++ {
 		endpoint := fmt.Sprintf("%s/v4/enheter?sidenummer=%d&antallperside=%d", s.cfg.BaseURL, page, s.cfg.PageSize)
 		resp, err := s.http.Get(ctx, endpoint, nil)
 		if err != nil {
-			return nil, fmt.Errorf("nsr: reading the unit list: %w", err)
+			return nil, "", fmt.Errorf("nsr: reading the unit list: %w", err)
 		}
+		hash.Write(resp.Body)
 		var body struct {
 			Sidenummer          *int
 			AntallSider         *int
@@ -142,33 +217,33 @@ func (s *Source) list(ctx context.Context) ([]unit, error) {
 			EnhetListe          []json.RawMessage
 		}
 		if err := json.Unmarshal(resp.Body, &body); err != nil {
-			return nil, payloadErr(endpoint, "", err, resp.Body)
+			return nil, "", payloadErr(endpoint, "", err, resp.Body)
 		}
 		for _, f := range []struct {
 			name string
 			v    *int
 		}{{"Sidenummer", body.Sidenummer}, {"AntallSider", body.AntallSider}, {"TotaltAntallEnheter", body.TotaltAntallEnheter}} {
 			if f.v == nil {
-				return nil, payloadErr(endpoint, f.name, errors.New("missing"), resp.Body)
+				return nil, "", payloadErr(endpoint, f.name, errors.New("missing"), resp.Body)
 			}
 		}
 		if *body.Sidenummer != page {
-			return nil, payloadErr(endpoint, "Sidenummer", fmt.Errorf("page %d answered for page %d", *body.Sidenummer, page), resp.Body)
+			return nil, "", payloadErr(endpoint, "Sidenummer", fmt.Errorf("page %d answered for page %d", *body.Sidenummer, page), resp.Body)
 		}
 		if total >= 0 && *body.TotaltAntallEnheter != total {
-			return nil, payloadErr(endpoint, "TotaltAntallEnheter", fmt.Errorf("changed from %d to %d while paging", total, *body.TotaltAntallEnheter), resp.Body)
+			return nil, "", payloadErr(endpoint, "TotaltAntallEnheter", fmt.Errorf("changed from %d to %d while paging", total, *body.TotaltAntallEnheter), resp.Body)
 		}
 		total, pages = *body.TotaltAntallEnheter, *body.AntallSider
 		for i, raw := range body.EnhetListe {
 			u, err := decodeItem(raw)
 			if err != nil {
-				return nil, payloadErr(endpoint, fmt.Sprintf("EnhetListe[%d].%s", i, err.field), err.err, resp.Body)
+				return nil, "", payloadErr(endpoint, fmt.Sprintf("EnhetListe[%d].%s", i, err.field), err.err, resp.Body)
 			}
 			seen[u.Orgnr] = u
 		}
 	}
 	if len(seen) != total {
-		return nil, &connectors.PayloadError{Source: "nsr", Endpoint: s.cfg.BaseURL + "/v4/enheter", Field: "TotaltAntallEnheter",
+		return nil, "", &connectors.PayloadError{Source: "nsr", Endpoint: s.cfg.BaseURL + "/v4/enheter", Field: "TotaltAntallEnheter",
 			Err: fmt.Errorf("the %d pages held %d distinct units, the API says %d", pages, len(seen), total)}
 	}
 	var out []unit
@@ -178,7 +253,7 @@ func (s *Source) list(ctx context.Context) ([]unit, error) {
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Orgnr < out[j].Orgnr })
-	return out, nil
+	return out, hex.EncodeToString(hash.Sum(nil)), nil
 }
 
 // fieldErr says which field of an item is wrong.
@@ -247,7 +322,7 @@ func payloadErr(endpoint, field string, err error, payload []byte) error {
 }
 
 // newBatches puts the units into one record.
-func newBatches(units []unit) (connectors.Batches, error) {
+func newBatches(units []unit, cp connectors.Checkpoint) (connectors.Batches, error) {
 	b := array.NewRecordBuilder(memory.DefaultAllocator, Schema)
 	defer b.Release()
 	for _, u := range units {
@@ -266,7 +341,12 @@ func newBatches(units []unit) (connectors.Batches, error) {
 	if err != nil {
 		return nil, fmt.Errorf("nsr: %w", err)
 	}
-	return &batches{RecordReader: rdr}, nil
+	return &batches{RecordReader: rdr, cp: cp}, nil
+}
+
+func emptyReader() array.RecordReader {
+	rdr, _ := array.NewRecordReader(Schema, nil)
+	return rdr
 }
 
 func appendBool(b *array.BooleanBuilder, v *bool) {
@@ -285,8 +365,16 @@ func appendInt(b *array.Int32Builder, v *int32) {
 	}
 }
 
-type batches struct{ array.RecordReader }
+// batches yields the one record (or none, when unchanged).
+type batches struct {
+	array.RecordReader
+	unchanged bool
+	cp        connectors.Checkpoint
+}
+
+var _ connectors.Unchanger = (*batches)(nil)
 
 func (b *batches) Err() error                        { return nil }
-func (b *batches) Checkpoint() connectors.Checkpoint { return nil }
+func (b *batches) Checkpoint() connectors.Checkpoint { return b.cp }
+func (b *batches) Unchanged() bool                   { return b.unchanged }
 func (b *batches) Close() error                      { b.Release(); return nil }

@@ -4,11 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"reflect"
+	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -186,5 +189,106 @@ func TestConfigChecked(t *testing.T) {
 	}
 	if _, err := New(Config{PageSize: 10}, nil); err == nil {
 		t.Error("no HTTP client accepted")
+	}
+}
+
+// TestIncremental: a second read from the first one's checkpoint finds
+// nothing changed and asks for no detail; after one school changes (a new
+// DatoEndret in the list, a new last grade in its detail), a read asks for
+// that school's detail only and returns its new value.
+func TestIncremental(t *testing.T) {
+	em, err := emulator.New(context.Background(), emulator.Options{Data: nation})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var details atomic.Int32
+	var target, oldDate atomic.Value // set once the first read has shown a school
+	target.Store("")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := httptest.NewRecorder()
+		em.ServeHTTP(rec, r)
+		body := rec.Body.String()
+		if strings.Contains(r.URL.Path, "/v4/enhet/") {
+			details.Add(1)
+		}
+		if org := target.Load().(string); org != "" {
+			if strings.Contains(body, `"Organisasjonsnummer":"`+org+`"`) {
+				// The target's own object only: other schools may share its date.
+				own := regexp.MustCompile(`"DatoEndret":"` + oldDate.Load().(string) + `"([^{}]*"Organisasjonsnummer":"` + org + `")`)
+				body = own.ReplaceAllString(body, `"DatoEndret":"2026-11-01T09:00:00"$1`)
+				if strings.HasSuffix(r.URL.Path, "/v4/enhet/"+org) {
+					body = regexp.MustCompile(`"SkoletrinnGSTil":\d+`).ReplaceAllString(body, `"SkoletrinnGSTil":4`)
+				}
+			}
+		}
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.Header().Del("Content-Length")
+		w.WriteHeader(rec.Code)
+		io.WriteString(w, body)
+	}))
+	defer srv.Close()
+	src, err := New(Config{BaseURL: srv.URL + emulator.NSRPrefix, PageSize: 100, Details: true}, fastClient())
+	if err != nil {
+		t.Fatal(err)
+	}
+	readAll := func(from connectors.Checkpoint) (map[string]school, map[string]string, connectors.Batches) {
+		t.Helper()
+		b, err := src.Read(context.Background(), Stream, from)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, dates := map[string]school{}, map[string]string{}
+		for b.Next() {
+			r := b.RecordBatch()
+			for i := 0; i < int(r.NumRows()); i++ {
+				org := r.Column(0).(*array.String).Value(i)
+				rows[org] = school{Muni: r.Column(2).(*array.String).Value(i), Private: r.Column(4).(*array.Boolean).Value(i),
+					From: r.Column(5).(*array.Int32).Value(i), To: r.Column(6).(*array.Int32).Value(i)}
+				dates[org] = r.Column(7).(*array.String).Value(i)
+			}
+		}
+		return rows, dates, b
+	}
+
+	first, dates, b1 := readAll(nil)
+	cp := b1.Checkpoint()
+	if len(first) == 0 || cp == nil || int(details.Load()) != len(first) {
+		t.Fatalf("first read: %d schools, %d detail requests, checkpoint %d bytes", len(first), details.Load(), len(cp))
+	}
+
+	details.Store(0)
+	second, _, b2 := readAll(cp)
+	if u, ok := b2.(connectors.Unchanger); !ok || !u.Unchanged() || len(second) != 0 || details.Load() != 0 {
+		t.Fatalf("second read: unchanged %v, %d rows, %d detail requests; want unchanged, none, none", ok && u.Unchanged(), len(second), details.Load())
+	}
+
+	var org string
+	for o, s := range first {
+		if s.To == 7 {
+			org = o
+			break
+		}
+	}
+	if org == "" {
+		t.Fatal("no school teaching grades up to 7 in the simulated nation")
+	}
+	oldDate.Store(dates[org])
+	target.Store(org)
+	details.Store(0)
+	third, _, b3 := readAll(cp)
+	if u := b3.(connectors.Unchanger); u.Unchanged() || details.Load() != 1 {
+		t.Fatalf("after a change: unchanged %v, %d detail requests; want changed, 1", u.Unchanged(), details.Load())
+	}
+	want := first[org]
+	want.To = 4
+	if third[org] != want {
+		t.Errorf("changed school %s: %+v, want %+v", org, third[org], want)
+	}
+	delete(third, org)
+	delete(first, org)
+	if !reflect.DeepEqual(third, first) {
+		t.Error("schools that did not change came back different")
 	}
 }

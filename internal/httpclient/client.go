@@ -78,11 +78,30 @@ const Contact = "https://github.com/skolestat/skolestat"
 // Client fetches with retries, rate limits and size limits. See the package
 // documentation for what it does.
 type Client struct {
+	*core
+	record Recorder
+}
+
+// core is what every Client made from one New shares: settings, the
+// retrying client, the connection pool and the rate limiters.
+type core struct {
 	opt       Options
 	rc        *retryablehttp.Client
 	userAgent string
 	mu        sync.Mutex
 	limiters  map[string]*rate.Limiter
+}
+
+// Recorder receives every final response (any status, 304 included) of a
+// Client made by WithRecorder, in the calling goroutine, before Get or Do
+// returns.
+type Recorder func(*Response)
+
+// WithRecorder returns a Client sharing c's settings, connections and rate
+// limits that also hands each final response to rec. The runner gives each
+// extract step its own, to land the step's responses.
+func (c *Client) WithRecorder(rec Recorder) *Client {
+	return &Client{core: c.core, record: rec}
 }
 
 // New returns a Client with opt's settings.
@@ -111,11 +130,11 @@ func New(opt Options) *Client {
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}
-	c := &Client{
+	c := &Client{core: &core{
 		opt:       opt,
 		userAgent: fmt.Sprintf("skolestat/%s (+%s)", opt.Version, Contact),
 		limiters:  map[string]*rate.Limiter{},
-	}
+	}}
 	base := http.DefaultTransport.(*http.Transport).Clone()
 	rc := retryablehttp.NewClient()
 	rc.HTTPClient = &http.Client{
@@ -157,6 +176,7 @@ type Validators struct {
 
 // Response is a final response with its whole body.
 type Response struct {
+	Method      string
 	URL         string
 	Status      int
 	Header      http.Header
@@ -234,13 +254,18 @@ func (c *Client) Do(req *http.Request) (*Response, error) {
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body) // already in memory (bodyTransport)
-	out := &Response{URL: req.URL.String(), Status: resp.StatusCode, Header: resp.Header, FetchedAt: time.Now().UTC()}
+	out := &Response{Method: req.Method, URL: req.URL.String(), Status: resp.StatusCode, Header: resp.Header, FetchedAt: time.Now().UTC()}
+	if resp.StatusCode != http.StatusNotModified {
+		out.Body = body
+	}
+	if c.record != nil {
+		c.record(out)
+	}
 	switch {
 	case resp.StatusCode == http.StatusNotModified:
 		out.NotModified = true
 		return out, nil
 	case resp.StatusCode >= 200 && resp.StatusCode < 300:
-		out.Body = body
 		return out, nil
 	}
 	return out, &StatusError{Method: req.Method, URL: req.URL.Redacted(), Status: resp.StatusCode, Body: snippet(body), Attempts: attempts}

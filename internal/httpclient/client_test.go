@@ -304,3 +304,25 @@ func TestConnectionRefusedIsRetriedThenReported(t *testing.T) {
 		t.Fatalf("got %v; want a failure after 2 attempts naming the URL", err)
 	}
 }
+
+// TestRecorder: a client WithRecorder hands every final response to the
+// recorder (retried attempts are not responses), and shares the rate
+// limits of the client it came from.
+func TestRecorder(t *testing.T) {
+	srv, _ := server(t, status(500, ""), status(200, "one"), status(404, "none"))
+	host := strings.TrimPrefix(srv.URL, "http://")
+	base := fast(Options{Rates: map[string]Rate{host: {Requests: 10, Per: time.Second}}})
+	var got []string
+	c := base.WithRecorder(func(r *Response) { got = append(got, fmt.Sprintf("%d %s %s", r.Status, r.URL, r.Body)) })
+	start := time.Now()
+	c.Get(context.Background(), srv.URL+"/a", nil)
+	c.Get(context.Background(), srv.URL+"/b", nil)
+	base.Get(context.Background(), srv.URL+"/c", nil) // not recorded
+	want := []string{"200 " + srv.URL + "/a one", "404 " + srv.URL + "/b none"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("recorded %q, want %q", got, want)
+	}
+	if el := time.Since(start); el < 290*time.Millisecond {
+		t.Errorf("4 requests in %s: the recorder's client does not share the 10/s limit", el)
+	}
+}
