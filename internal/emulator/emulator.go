@@ -22,6 +22,20 @@ const (
 	NSRPrefix = "/nsr"
 )
 
+// api is one emulated API. Each API's file registers itself from init, so
+// that adding an API touches no other file.
+type api struct {
+	name   string
+	prefix string
+	// mount loads what the API serves from opt.Data and adds its routes
+	// under prefix.
+	mount func(ctx context.Context, opt Options, mux *http.ServeMux, prefix string) error
+}
+
+var apis []api
+
+func register(a api) { apis = append(apis, a) }
+
 // Options say what to serve.
 type Options struct {
 	// Data is a folder written by `skolestat sim generate`.
@@ -44,12 +58,12 @@ func New(ctx context.Context, opt Options) (*Server, error) {
 	if err := opt.Faults.Validate(); err != nil {
 		return nil, err
 	}
-	nsr, err := loadNSR(ctx, opt.Data, opt.Drift)
-	if err != nil {
-		return nil, fmt.Errorf("emulating NSR: %w", err)
-	}
 	mux := http.NewServeMux()
-	nsr.routes(mux, NSRPrefix)
+	for _, a := range apis {
+		if err := a.mount(ctx, opt, mux, a.prefix); err != nil {
+			return nil, fmt.Errorf("emulating %s: %w", a.name, err)
+		}
+	}
 	s := &Server{faults: newFaulty(mux, opt.Faults)}
 	s.handler = s.faults
 	return s, nil

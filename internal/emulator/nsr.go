@@ -22,6 +22,17 @@ import (
 // the grunnskoler. With drift on, the list and the detail use the v3 field
 // names (Orgnr, Kommunenr), as an API changing under us would.
 
+func init() {
+	register(api{name: "NSR", prefix: NSRPrefix, mount: func(ctx context.Context, opt Options, mux *http.ServeMux, prefix string) error {
+		d, err := loadNSR(ctx, opt.Data, opt.Drift)
+		if err != nil {
+			return err
+		}
+		d.routes(mux, prefix)
+		return nil
+	}})
+}
+
 // nsrUnit is a unit of the register.
 type nsrUnit struct {
 	Orgnr, Name, Municipality string
