@@ -136,6 +136,23 @@ type Factory struct {
 	// Build turns the filled config into a Source, with what the run
 	// provides (env).
 	Build func(config any, env Env) (Source, error)
+	// Rates are the request limits the source's API documents, by host
+	// (e.g. data.ssb.no: 30 a minute). The runner sets them on the shared
+	// client, so they hold across every step that reads the host.
+	Rates map[string]httpclient.Rate
+}
+
+// Rates merges the request limits of every registered factory.
+func (r *Registry) Rates() map[string]httpclient.Rate {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	out := map[string]httpclient.Rate{}
+	for _, f := range r.factories {
+		for host, rate := range f.Rates {
+			out[host] = rate
+		}
+	}
+	return out
 }
 
 // Env is what the runner gives every source it builds.

@@ -64,7 +64,8 @@ type Runner struct {
 	// crash tests use it to stop the process there.
 	Pause func(point string)
 	// HTTP is the client sources fetch through; nil means one with the
-	// default settings (httpclient.New), made on first use.
+	// default settings and the connectors' documented rate limits
+	// (Registry.Rates), made on first use.
 	HTTP *httpclient.Client
 
 	httpOnce sync.Once
@@ -74,7 +75,11 @@ type Runner struct {
 func (r *Runner) httpClient() *httpclient.Client {
 	r.httpOnce.Do(func() {
 		if r.HTTP == nil {
-			r.HTTP = httpclient.New(httpclient.Options{Version: r.Version, Logger: r.Log})
+			opt := httpclient.Options{Version: r.Version, Logger: r.Log}
+			if r.Connectors != nil {
+				opt.Rates = r.Connectors.Rates()
+			}
+			r.HTTP = httpclient.New(opt)
 		}
 	})
 	return r.HTTP
