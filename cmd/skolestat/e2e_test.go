@@ -100,7 +100,8 @@ func nation(t *testing.T, format string) string {
 func nightly(wh, micro, export string, extra ...string) []string {
 	return append([]string{"run", "nightly", "--warehouse", wh, "--threads", "1",
 		"--set", "microdata=" + micro, "--set", "export=" + export,
-		"--set", "nsr=" + emulatorURL() + emulator.NSRPrefix}, extra...)
+		"--set", "nsr=" + emulatorURL() + emulator.NSRPrefix,
+		"--set", "klass=" + emulatorURL() + emulator.KLASSPrefix}, extra...)
 }
 
 var (
