@@ -11,8 +11,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/skolestat/skolestat/connectors"
-	_ "github.com/skolestat/skolestat/connectors/microdata" // registers the "microdata" connector
 	_ "github.com/skolestat/skolestat/connectors/klass"     // registers the "klass" connector
+	_ "github.com/skolestat/skolestat/connectors/microdata" // registers the "microdata" connector
 	_ "github.com/skolestat/skolestat/connectors/nsr"       // registers the "nsr" connector
 	"github.com/skolestat/skolestat/orchestration"
 	"github.com/skolestat/skolestat/pipelines"
