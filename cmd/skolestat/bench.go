@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/skolestat/skolestat/connectors/microdata"
+	"github.com/skolestat/skolestat/internal/emulator"
 	"github.com/skolestat/skolestat/internal/warehouse"
 	"github.com/skolestat/skolestat/orchestration/lock"
 	"github.com/skolestat/skolestat/pipelines"
@@ -44,6 +45,9 @@ func (a *app) benchCmd() *cobra.Command {
          table definitions with source_file and source_row (the same tables, none of the
          checks). Reported as rows/s and as ratios ours/DuckDB in throughput. Target >= 0.8
          against the first.
+  pull   a national pull of the public sources (the built-in 'sources' pipeline: NSR, KLASS)
+         from the API emulator over the same nation on loopback, into a fresh warehouse:
+         wall time, requests and bytes (from raw.responses).
 
 Figures depend on the machine; the command line and the machine are printed with them.`,
 		Example: `  skolestat bench --dir bench-out
@@ -62,7 +66,12 @@ Figures depend on the machine; the command line and the machine are printed with
 				return err
 			}
 			if want(only, "load") {
-				return a.benchLoad(ctx, dir, micro, repeat)
+				if err := a.benchLoad(ctx, dir, micro, repeat); err != nil {
+					return err
+				}
+			}
+			if want(only, "pull") {
+				return a.benchPull(ctx, dir, micro)
 			}
 			return nil
 		},
@@ -70,7 +79,7 @@ Figures depend on the machine; the command line and the machine are printed with
 	cmd.Flags().StringVar(&dir, "dir", "bench-out", "working folder (replaced as needed)")
 	cmd.Flags().Float64Var(&scale, "scale", 1.0, "size of the simulated nation")
 	cmd.Flags().IntVar(&repeat, "repeat", 3, "timed repetitions of the load comparison (best is reported)")
-	cmd.Flags().StringSliceVar(&only, "only", nil, "run only these benchmarks: demo, load")
+	cmd.Flags().StringSliceVar(&only, "only", nil, "run only these benchmarks: demo, load, pull")
 	return cmd
 }
 
@@ -267,6 +276,41 @@ func (a *app) duckdbLoad(ctx context.Context, wh, micro string, sameTables bool)
 		rows += n
 	}
 	return elapsed, rows, nil
+}
+
+// benchPull runs the sources pipeline against the emulator over micro.
+func (a *app) benchPull(ctx context.Context, dir, micro string) error {
+	apis, stop, err := a.startEmulator(ctx, micro)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	wh := filepath.Join(dir, "pull", "sources.duckdb")
+	if err := os.MkdirAll(filepath.Dir(wh), 0o755); err != nil {
+		return err
+	}
+	if err := removeWarehouse(wh); err != nil {
+		return err
+	}
+	f := runFlags{warehouse: wh, set: []string{"nsr=" + apis + emulator.NSRPrefix, "klass=" + apis + emulator.KLASSPrefix}}
+	start := time.Now()
+	if _, err := a.runPipeline(ctx, "sources", f, "bench"); err != nil {
+		return err
+	}
+	wall := time.Since(start)
+	rd, err := warehouse.OpenReader(ctx, wh)
+	if err != nil {
+		return err
+	}
+	defer rd.Close()
+	var requests, bytes int64
+	if err := rd.QueryRow(ctx, "SELECT count(*), coalesce(sum(bytes), 0) FROM raw.responses", nil, &requests, &bytes); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "\nnational pull of the public sources from the emulator (skolestat run sources, %s)\n", micro)
+	fmt.Fprintf(a.stdout, "  wall time  %8.2f s   requests %d   bytes %d (%.1f MB)   %.0f requests/s\n",
+		wall.Seconds(), requests, bytes, float64(bytes)/1e6, float64(requests)/wall.Seconds())
+	return nil
 }
 
 func removeWarehouse(wh string) error {
