@@ -79,6 +79,14 @@ type Unchanger interface {
 	Unchanged() bool
 }
 
+// Checker is implemented by sources that can tell, with one cheap request,
+// whether their service answers in the shape the connector expects.
+// `skolestat sources check` calls it; it returns the endpoint it tried and
+// nil or what went wrong (a *PayloadError for a wrong shape).
+type Checker interface {
+	Check(ctx context.Context) (endpoint string, err error)
+}
+
 // Reject is one row set aside, with where it came from and why.
 type Reject struct {
 	Stream string

@@ -91,3 +91,30 @@ func TestSecondRunRewritesNothingFromUnchangedSources(t *testing.T) {
 		t.Error("raw.nsr_schools emptied by the unchanged run")
 	}
 }
+
+// TestSourcesCheck: against the emulator every source answers; against the
+// drifted emulator NSR fails naming the field, and the exit code says so.
+func TestSourcesCheck(t *testing.T) {
+	base := emulatorURL()
+	ok := mustRun(t, "sources", "check", "--set", "nsr="+base+emulator.NSRPrefix, "--set", "klass="+base+emulator.KLASSPrefix)
+	results := map[string]string{}
+	for _, line := range strings.Split(strings.TrimSpace(ok.stdout), "\n")[1:] {
+		f := strings.Fields(line)
+		results[f[0]] = f[2] + " " + f[len(f)-1]
+	}
+	if !strings.HasPrefix(results["nsr"], "ok ") || !strings.HasSuffix(results["nsr"], "/nsr/v4/enheter?sidenummer=1&antallperside=1") ||
+		!strings.HasPrefix(results["klass"], "ok ") || !strings.HasSuffix(results["klass"], "/klass/classifications/131") {
+		t.Errorf("sources check:\n%s", ok.stdout)
+	}
+
+	em, err := emulator.New(context.Background(), emulator.Options{Data: emuDir, Drift: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	drifted := httptest.NewServer(em)
+	defer drifted.Close()
+	r := skolestat(t, "sources", "check", "--set", "nsr="+drifted.URL+emulator.NSRPrefix, "--set", "klass="+base+emulator.KLASSPrefix)
+	if r.code != 1 || !strings.Contains(r.stdout, "FAILED (unexpected answer)") || !strings.Contains(r.stdout, "EnhetListe[0].Organisasjonsnummer") {
+		t.Errorf("exit %d; stdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+	}
+}

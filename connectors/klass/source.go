@@ -104,6 +104,20 @@ func (s *Source) Streams(context.Context) ([]connectors.Stream, error) {
 	}, nil
 }
 
+var _ connectors.Checker = (*Source)(nil)
+
+// Check reads the classification's list of versions.
+func (s *Source) Check(ctx context.Context) (string, error) {
+	body, endpoint, err := s.get(ctx, fmt.Sprintf("/classifications/%d", s.cfg.Classification))
+	if err != nil {
+		return endpoint, err
+	}
+	if _, err := ParseClassification(body); err != nil {
+		return endpoint, s.payloadErr(endpoint, body, err)
+	}
+	return endpoint, nil
+}
+
 // snapshot is everything read for one Read.
 type snapshot struct {
 	versions []Version

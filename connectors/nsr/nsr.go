@@ -111,6 +111,31 @@ func (s *Source) Streams(context.Context) ([]connectors.Stream, error) {
 	return []connectors.Stream{{Name: Stream, Description: "Grunnskoler in the national school register", Schema: Schema}}, nil
 }
 
+var _ connectors.Checker = (*Source)(nil)
+
+// Check asks for the first unit of the list and checks its v4 fields.
+func (s *Source) Check(ctx context.Context) (string, error) {
+	endpoint := s.cfg.BaseURL + "/v4/enheter?sidenummer=1&antallperside=1"
+	resp, err := s.http.Get(ctx, endpoint, nil)
+	if err != nil {
+		return endpoint, err
+	}
+	var body struct {
+		TotaltAntallEnheter *int
+		EnhetListe          []json.RawMessage
+	}
+	if err := json.Unmarshal(resp.Body, &body); err != nil {
+		return endpoint, payloadErr(endpoint, "", err, resp.Body)
+	}
+	if body.TotaltAntallEnheter == nil || len(body.EnhetListe) == 0 {
+		return endpoint, payloadErr(endpoint, "TotaltAntallEnheter", errors.New("missing, or no unit in the list"), resp.Body)
+	}
+	if _, ferr := decodeItem(body.EnhetListe[0]); ferr != nil {
+		return endpoint, payloadErr(endpoint, "EnhetListe[0]."+ferr.field, ferr.err, resp.Body)
+	}
+	return endpoint, nil
+}
+
 // unit is a list item, with the detail when read.
 type unit struct {
 	Orgnr, Name, Municipality, Changed string
