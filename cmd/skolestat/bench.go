@@ -45,7 +45,7 @@ func (a *app) benchCmd() *cobra.Command {
          table definitions with source_file and source_row (the same tables, none of the
          checks). Reported as rows/s and as ratios ours/DuckDB in throughput. Target >= 0.8
          against the first.
-  pull   a national pull of the public sources (the built-in 'sources' pipeline: NSR, KLASS)
+  pull   a national pull of the public sources (the built-in 'sources' pipeline: NSR, KLASS, udir)
          from the API emulator over the same nation on loopback, into a fresh warehouse:
          wall time, requests and bytes (from raw.responses).
 
@@ -292,7 +292,7 @@ func (a *app) benchPull(ctx context.Context, dir, micro string) error {
 	if err := removeWarehouse(wh); err != nil {
 		return err
 	}
-	f := runFlags{warehouse: wh, set: []string{"nsr=" + apis + emulator.NSRPrefix, "klass=" + apis + emulator.KLASSPrefix}}
+	f := runFlags{warehouse: wh, set: []string{"nsr=" + apis + emulator.NSRPrefix, "klass=" + apis + emulator.KLASSPrefix, "udir=" + apis + emulator.UdirPrefix}}
 	start := time.Now()
 	if _, err := a.runPipeline(ctx, "sources", f, "bench"); err != nil {
 		return err

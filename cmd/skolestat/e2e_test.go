@@ -101,7 +101,8 @@ func nightly(wh, micro, export string, extra ...string) []string {
 	return append([]string{"run", "nightly", "--warehouse", wh, "--threads", "1",
 		"--set", "microdata=" + micro, "--set", "export=" + export,
 		"--set", "nsr=" + emulatorURL() + emulator.NSRPrefix,
-		"--set", "klass=" + emulatorURL() + emulator.KLASSPrefix}, extra...)
+		"--set", "klass=" + emulatorURL() + emulator.KLASSPrefix,
+		"--set", "udir=" + emulatorURL() + emulator.UdirPrefix}, extra...)
 }
 
 var (

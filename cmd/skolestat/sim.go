@@ -30,7 +30,7 @@ func (a *app) simServeCmd() *cobra.Command {
 	var addr string
 	cmd := &cobra.Command{
 		Use:   "serve --data DIR [--addr ADDR]",
-		Short: "Serve emulated public APIs (NSR, KLASS so far) over a simulated nation",
+		Short: "Serve emulated public APIs (NSR, KLASS, udir national tests so far) over a simulated nation",
 		Long: `Serve, on ADDR, emulations of the public APIs skolestat reads, over the simulated nation in
 DIR (written by 'skolestat sim generate'), with the real APIs' paths, JSON and quirks:
 
@@ -39,6 +39,8 @@ DIR (written by 'skolestat sim generate'), with the real APIs' paths, JSON and q
   /nsr/v4/enhet/{orgnr}                          unit detail
   /klass/classifications/131[/changes]           SSB KLASS municipalities (real: https://data.ssb.no/api/klass/v1)
   /klass/versions/{id}                           codes of a version
+  /udir/rest/v1/Rapportside/{kode}               udir report API (real: https://statistikkportalen.udir.no/api/rapportering):
+  /udir/rest/v1/Statistikk/GSK/NasjonaleProever/{1/1,4/1}/{filterVerdier,data}   national tests 8-9 and 5
 
 Point a connector at it with base_url, e.g. http://127.0.0.1:8089/nsr. The udir and SSB
 emulations come next (issue 3).
@@ -67,8 +69,8 @@ changed API would. Faults are drawn from --seed in arrival order. Stop with Ctrl
 				return fmt.Errorf("listening on %s: %w", addr, err)
 			}
 			srv := &http.Server{Handler: em, ReadHeaderTimeout: 10 * time.Second}
-			fmt.Fprintf(a.stdout, "serving the simulated nation of %s on http://%s\n  NSR    http://%s%s\n  KLASS  http://%s%s\n",
-				opt.Data, ln.Addr(), ln.Addr(), emulator.NSRPrefix, ln.Addr(), emulator.KLASSPrefix)
+			fmt.Fprintf(a.stdout, "serving the simulated nation of %s on http://%s\n  NSR    http://%s%s\n  KLASS  http://%s%s\n  udir   http://%s%s\n",
+				opt.Data, ln.Addr(), ln.Addr(), emulator.NSRPrefix, ln.Addr(), emulator.KLASSPrefix, ln.Addr(), emulator.UdirPrefix)
 			done := make(chan error, 1)
 			go func() { done <- srv.Serve(ln) }()
 			select {

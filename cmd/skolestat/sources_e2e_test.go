@@ -96,14 +96,15 @@ func TestSecondRunRewritesNothingFromUnchangedSources(t *testing.T) {
 // drifted emulator NSR fails naming the field, and the exit code says so.
 func TestSourcesCheck(t *testing.T) {
 	base := emulatorURL()
-	ok := mustRun(t, "sources", "check", "--set", "nsr="+base+emulator.NSRPrefix, "--set", "klass="+base+emulator.KLASSPrefix)
+	ok := mustRun(t, "sources", "check", "--set", "nsr="+base+emulator.NSRPrefix, "--set", "klass="+base+emulator.KLASSPrefix, "--set", "udir="+base+emulator.UdirPrefix)
 	results := map[string]string{}
 	for _, line := range strings.Split(strings.TrimSpace(ok.stdout), "\n")[1:] {
 		f := strings.Fields(line)
 		results[f[0]] = f[2] + " " + f[len(f)-1]
 	}
 	if !strings.HasPrefix(results["nsr"], "ok ") || !strings.HasSuffix(results["nsr"], "/nsr/v4/enheter?sidenummer=1&antallperside=1") ||
-		!strings.HasPrefix(results["klass"], "ok ") || !strings.HasSuffix(results["klass"], "/klass/classifications/131") {
+		!strings.HasPrefix(results["klass"], "ok ") || !strings.HasSuffix(results["klass"], "/klass/classifications/131") ||
+		!strings.HasPrefix(results["udir"], "ok ") || !strings.HasSuffix(results["udir"], "/udir/rest/v1/Rapportside/GSK_NP_Geografisk") {
 		t.Errorf("sources check:\n%s", ok.stdout)
 	}
 
@@ -113,7 +114,7 @@ func TestSourcesCheck(t *testing.T) {
 	}
 	drifted := httptest.NewServer(em)
 	defer drifted.Close()
-	r := skolestat(t, "sources", "check", "--set", "nsr="+drifted.URL+emulator.NSRPrefix, "--set", "klass="+base+emulator.KLASSPrefix)
+	r := skolestat(t, "sources", "check", "--set", "nsr="+drifted.URL+emulator.NSRPrefix, "--set", "klass="+base+emulator.KLASSPrefix, "--set", "udir="+base+emulator.UdirPrefix)
 	if r.code != 1 || !strings.Contains(r.stdout, "FAILED (unexpected answer)") || !strings.Contains(r.stdout, "EnhetListe[0].Organisasjonsnummer") {
 		t.Errorf("exit %d; stdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
 	}

@@ -7,6 +7,7 @@
 // Each API is mounted under its own prefix, so one address serves all:
 //
 //	/nsr/v4/...   NSR v4 (real base: https://data-nsr.udir.no)
+//	/udir/rest/v1/...  udir's report API (real base: https://statistikkportalen.udir.no/api/rapportering)
 //
 // A connector's base URL is the emulator's address plus the prefix.
 package emulator
@@ -19,7 +20,8 @@ import (
 
 // Prefixes of the emulated APIs, to be joined to the emulator's address.
 const (
-	NSRPrefix = "/nsr"
+	NSRPrefix  = "/nsr"
+	UdirPrefix = "/udir"
 )
 
 // api is one emulated API. Each API's file registers itself from init, so
