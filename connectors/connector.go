@@ -104,7 +104,10 @@ type Reject struct {
 // them in the warehouse after every stream of the step has landed (a key
 // over millions of rows is a job for SQL, not for a reader's memory), and
 // reports violations like any bad row: the run fails, or, for a lenient
-// source, the rows go to quarantine.
+// source, the rows go to quarantine. The checks name rows by source_file
+// and source_row, so only restricted streams whose tables carry those
+// columns (the microdata) may declare constraints; an API connector checks
+// its keys while reading, where the rows are in memory anyway.
 type Constrained interface {
 	Constraints() []Constraint
 }
