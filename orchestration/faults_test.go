@@ -10,6 +10,7 @@ import (
 	"github.com/skolestat/skolestat/connectors"
 	_ "github.com/skolestat/skolestat/connectors/klass"
 	_ "github.com/skolestat/skolestat/connectors/nsr"
+	_ "github.com/skolestat/skolestat/connectors/ssb"
 	_ "github.com/skolestat/skolestat/connectors/udir"
 	"github.com/skolestat/skolestat/internal/emulator"
 	"github.com/skolestat/skolestat/internal/httpclient"
@@ -51,7 +52,7 @@ func TestFaultsLeaveNoTrace(t *testing.T) {
 			t.Fatal(err)
 		}
 		p, err := pipelines.Load(file, src, map[string]string{
-			"nsr": srv.URL + emulator.NSRPrefix, "klass": srv.URL + emulator.KLASSPrefix, "udir": srv.URL + emulator.UdirPrefix,
+			"nsr": srv.URL + emulator.NSRPrefix, "klass": srv.URL + emulator.KLASSPrefix, "udir": srv.URL + emulator.UdirPrefix, "ssb": srv.URL + emulator.SSBPrefix,
 		}, r.Catalog())
 		if err != nil {
 			t.Fatal(err)
@@ -87,7 +88,8 @@ func fingerprint(t *testing.T, wh string) string {
 		SELECT 'nsr' AS t, count(*) AS n, sum(hash(x)::HUGEINT) AS h FROM raw.nsr_schools x
 		UNION ALL SELECT 'klass_codes', count(*), sum(hash(x)::HUGEINT) FROM raw.klass_codes x
 		UNION ALL SELECT 'klass_crosswalk', count(*), sum(hash(x)::HUGEINT) FROM raw.klass_crosswalk x
-		UNION ALL SELECT 'udir', count(*), sum(hash(x)::HUGEINT) FROM raw.udir_national_tests x)`, nil, &fp)
+		UNION ALL SELECT 'udir', count(*), sum(hash(x)::HUGEINT) FROM raw.udir_national_tests x
+		UNION ALL SELECT 'ssb', count(*), sum(hash(x)::HUGEINT) FROM raw.ssb_values x)`, nil, &fp)
 	if err != nil {
 		t.Fatal(err)
 	}

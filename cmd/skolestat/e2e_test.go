@@ -102,7 +102,8 @@ func nightly(wh, micro, export string, extra ...string) []string {
 		"--set", "microdata=" + micro, "--set", "export=" + export,
 		"--set", "nsr=" + emulatorURL() + emulator.NSRPrefix,
 		"--set", "klass=" + emulatorURL() + emulator.KLASSPrefix,
-		"--set", "udir=" + emulatorURL() + emulator.UdirPrefix}, extra...)
+		"--set", "udir=" + emulatorURL() + emulator.UdirPrefix,
+		"--set", "ssb=" + emulatorURL() + emulator.SSBPrefix}, extra...)
 }
 
 var (

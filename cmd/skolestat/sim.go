@@ -30,7 +30,7 @@ func (a *app) simServeCmd() *cobra.Command {
 	var addr string
 	cmd := &cobra.Command{
 		Use:   "serve --data DIR [--addr ADDR]",
-		Short: "Serve emulated public APIs (NSR, KLASS, udir national tests so far) over a simulated nation",
+		Short: "Serve emulated public APIs (NSR, KLASS, udir national tests, SSB) over a simulated nation",
 		Long: `Serve, on ADDR, emulations of the public APIs skolestat reads, over the simulated nation in
 DIR (written by 'skolestat sim generate'), with the real APIs' paths, JSON and quirks:
 
@@ -41,6 +41,8 @@ DIR (written by 'skolestat sim generate'), with the real APIs' paths, JSON and q
   /klass/versions/{id}                           codes of a version
   /udir/rest/v1/Rapportside/{kode}               udir report API (real: https://statistikkportalen.udir.no/api/rapportering):
   /udir/rest/v1/Statistikk/GSK/NasjonaleProever/{1/1,4/1}/{filterVerdier,data}   national tests 8-9 and 5
+  /ssb/tables/{id}/{metadata,data}               SSB PxWebApi v2, JSON-stat 2.0: 07459, 11980, 12255
+                                                 (real: https://data.ssb.no/api/pxwebapi/v2)
 
 Point a connector at it with base_url, e.g. http://127.0.0.1:8089/nsr. The udir and SSB
 emulations come next (issue 3).
@@ -48,7 +50,7 @@ emulations come next (issue 3).
 Faults, for testing clients: --fail-rate answers that share of requests with 500, 502 or
 503, --rate-limit-rate with 429 and Retry-After, --truncate-rate cuts bodies short (the
 connection closes half way), --latency delays every answer, --drift renames fields as a
-changed API would. Faults are drawn from --seed in arrival order. Stop with Ctrl-C.`,
+changed API would, --rate-limits enforces the real request limits. Faults are drawn from --seed in arrival order. Stop with Ctrl-C.`,
 		Example: `  skolestat sim serve --data demo/microdata
   skolestat sim serve --data demo/microdata --addr 127.0.0.1:9000 --fail-rate 0.05 --rate-limit-rate 0.05 --truncate-rate 0.02`,
 		Args: exactArgs(0, "no arguments"),
@@ -69,8 +71,8 @@ changed API would. Faults are drawn from --seed in arrival order. Stop with Ctrl
 				return fmt.Errorf("listening on %s: %w", addr, err)
 			}
 			srv := &http.Server{Handler: em, ReadHeaderTimeout: 10 * time.Second}
-			fmt.Fprintf(a.stdout, "serving the simulated nation of %s on http://%s\n  NSR    http://%s%s\n  KLASS  http://%s%s\n  udir   http://%s%s\n",
-				opt.Data, ln.Addr(), ln.Addr(), emulator.NSRPrefix, ln.Addr(), emulator.KLASSPrefix, ln.Addr(), emulator.UdirPrefix)
+			fmt.Fprintf(a.stdout, "serving the simulated nation of %s on http://%s\n  NSR    http://%s%s\n  KLASS  http://%s%s\n  udir   http://%s%s\n  SSB    http://%s%s\n",
+				opt.Data, ln.Addr(), ln.Addr(), emulator.NSRPrefix, ln.Addr(), emulator.KLASSPrefix, ln.Addr(), emulator.UdirPrefix, ln.Addr(), emulator.SSBPrefix)
 			done := make(chan error, 1)
 			go func() { done <- srv.Serve(ln) }()
 			select {
@@ -95,6 +97,7 @@ changed API would. Faults are drawn from --seed in arrival order. Stop with Ctrl
 	cmd.Flags().Float64Var(&opt.Faults.Truncate, "truncate-rate", 0, "share of answers whose body is cut short")
 	cmd.Flags().DurationVar(&opt.Faults.Latency, "latency", 0, "delay added to every answer")
 	cmd.Flags().BoolVar(&opt.Drift, "drift", false, "rename fields, as an API that changed under us")
+	cmd.Flags().BoolVar(&opt.RateLimits, "rate-limits", false, "enforce the real APIs' request limits (SSB: 30 a minute per client)")
 	cmd.Flags().Uint64Var(&opt.Faults.Seed, "seed", 1, "seed of the fault draws")
 	return cmd
 }

@@ -96,7 +96,7 @@ func TestSecondRunRewritesNothingFromUnchangedSources(t *testing.T) {
 // drifted emulator NSR fails naming the field, and the exit code says so.
 func TestSourcesCheck(t *testing.T) {
 	base := emulatorURL()
-	ok := mustRun(t, "sources", "check", "--set", "nsr="+base+emulator.NSRPrefix, "--set", "klass="+base+emulator.KLASSPrefix, "--set", "udir="+base+emulator.UdirPrefix)
+	ok := mustRun(t, "sources", "check", "--set", "nsr="+base+emulator.NSRPrefix, "--set", "klass="+base+emulator.KLASSPrefix, "--set", "udir="+base+emulator.UdirPrefix, "--set", "ssb="+base+emulator.SSBPrefix)
 	results := map[string]string{}
 	for _, line := range strings.Split(strings.TrimSpace(ok.stdout), "\n")[1:] {
 		f := strings.Fields(line)
@@ -104,7 +104,8 @@ func TestSourcesCheck(t *testing.T) {
 	}
 	if !strings.HasPrefix(results["nsr"], "ok ") || !strings.HasSuffix(results["nsr"], "/nsr/v4/enheter?sidenummer=1&antallperside=1") ||
 		!strings.HasPrefix(results["klass"], "ok ") || !strings.HasSuffix(results["klass"], "/klass/classifications/131") ||
-		!strings.HasPrefix(results["udir"], "ok ") || !strings.HasSuffix(results["udir"], "/udir/rest/v1/Rapportside/GSK_NP_Geografisk") {
+		!strings.HasPrefix(results["udir"], "ok ") || !strings.HasSuffix(results["udir"], "/udir/rest/v1/Rapportside/GSK_NP_Geografisk") ||
+		!strings.HasPrefix(results["ssb"], "ok ") {
 		t.Errorf("sources check:\n%s", ok.stdout)
 	}
 
@@ -114,7 +115,7 @@ func TestSourcesCheck(t *testing.T) {
 	}
 	drifted := httptest.NewServer(em)
 	defer drifted.Close()
-	r := skolestat(t, "sources", "check", "--set", "nsr="+drifted.URL+emulator.NSRPrefix, "--set", "klass="+base+emulator.KLASSPrefix, "--set", "udir="+base+emulator.UdirPrefix)
+	r := skolestat(t, "sources", "check", "--set", "nsr="+drifted.URL+emulator.NSRPrefix, "--set", "klass="+base+emulator.KLASSPrefix, "--set", "udir="+base+emulator.UdirPrefix, "--set", "ssb="+base+emulator.SSBPrefix)
 	if r.code != 1 || !strings.Contains(r.stdout, "FAILED (unexpected answer)") || !strings.Contains(r.stdout, "EnhetListe[0].Organisasjonsnummer") {
 		t.Errorf("exit %d; stdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
 	}

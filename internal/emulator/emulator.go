@@ -47,6 +47,11 @@ type Options struct {
 	// Drift switches the APIs to changed field names, as if they had
 	// changed under us.
 	Drift bool
+	// RateLimits enforces the request limits the real APIs document (SSB:
+	// 30 requests a minute per client, then 429 with Retry-After). Off by
+	// default, so that the demo and tests that run many pulls in a minute
+	// are not held up by design.
+	RateLimits bool
 }
 
 // Server is the emulator: an http.Handler over the simulated nation.
