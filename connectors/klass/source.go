@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -71,6 +70,7 @@ type Source struct {
 	cfg  Config
 	from time.Time
 	http *httpclient.Client
+	snap *snapshot // what the first Read fetched; both streams are made from it
 }
 
 // New checks cfg and returns a Source fetching through client.
@@ -78,13 +78,11 @@ func New(cfg Config, client *httpclient.Client) (*Source, error) {
 	if client == nil {
 		return nil, errors.New("klass: no HTTP client")
 	}
-	if cfg.BaseURL == "" {
-		cfg.BaseURL = DefaultBaseURL
+	base, err := connectors.BaseURL("klass", cfg.BaseURL, DefaultBaseURL)
+	if err != nil {
+		return nil, err
 	}
-	if _, err := url.Parse(cfg.BaseURL); err != nil {
-		return nil, fmt.Errorf("klass: base_url %q: %w", cfg.BaseURL, err)
-	}
-	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
+	cfg.BaseURL = base
 	if cfg.Classification <= 0 {
 		return nil, fmt.Errorf("klass: classification %d: want a KLASS id such as 131", cfg.Classification)
 	}
@@ -179,16 +177,21 @@ func (s *Source) read(ctx context.Context) (*snapshot, error) {
 	return snap, nil
 }
 
-// Read fetches the classification and yields the stream's one record.
-// Every call reads the service again (a few requests).
+// Read yields the stream's one record. The first Read of a Source fetches
+// the classification (a few requests); the other stream is made from the
+// same answers, so that codes and crosswalk describe the same moment.
 func (s *Source) Read(ctx context.Context, stream string, _ connectors.Checkpoint) (connectors.Batches, error) {
 	if stream != StreamCodes && stream != StreamCrosswalk {
 		return nil, fmt.Errorf("klass: no stream %q", stream)
 	}
-	snap, err := s.read(ctx)
-	if err != nil {
-		return nil, err
+	if s.snap == nil {
+		snap, err := s.read(ctx)
+		if err != nil {
+			return nil, err
+		}
+		s.snap = snap
 	}
+	snap := s.snap
 	class := int32(s.cfg.Classification)
 	var rec arrow.RecordBatch
 	if stream == StreamCodes {
@@ -231,15 +234,5 @@ func (s *Source) Read(ctx context.Context, stream string, _ connectors.Checkpoin
 		rec = b.NewRecordBatch()
 	}
 	defer rec.Release()
-	rdr, err := array.NewRecordReader(rec.Schema(), []arrow.RecordBatch{rec})
-	if err != nil {
-		return nil, fmt.Errorf("klass: %w", err)
-	}
-	return &batches{RecordReader: rdr}, nil
+	return connectors.Records(rec.Schema(), []arrow.RecordBatch{rec}, nil)
 }
-
-type batches struct{ array.RecordReader }
-
-func (b *batches) Err() error                        { return nil }
-func (b *batches) Checkpoint() connectors.Checkpoint { return nil }
-func (b *batches) Close() error                      { b.Release(); return nil }

@@ -26,7 +26,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"sort"
 	"strings"
 
@@ -93,13 +92,11 @@ func New(cfg Config, client *httpclient.Client) (*Source, error) {
 	if client == nil {
 		return nil, errors.New("nsr: no HTTP client")
 	}
-	if cfg.BaseURL == "" {
-		cfg.BaseURL = DefaultBaseURL
+	base, err := connectors.BaseURL("nsr", cfg.BaseURL, DefaultBaseURL)
+	if err != nil {
+		return nil, err
 	}
-	if _, err := url.Parse(cfg.BaseURL); err != nil {
-		return nil, fmt.Errorf("nsr: base_url %q: %w", cfg.BaseURL, err)
-	}
-	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
+	cfg.BaseURL = base
 	if cfg.PageSize <= 0 || cfg.PageSize > 5000 {
 		return nil, fmt.Errorf("nsr: page_size %d: want 1..5000", cfg.PageSize)
 	}
@@ -187,7 +184,7 @@ func (s *Source) Read(ctx context.Context, stream string, from connectors.Checkp
 		return nil, err
 	}
 	if prev != nil && prev.ListHash == listHash && prev.Details == s.cfg.Details {
-		return &batches{RecordReader: emptyReader(), unchanged: true, cp: from}, nil
+		return connectors.NothingChanged(Schema, from), nil
 	}
 	next := checkpoint{Version: checkpointVersion, ListHash: listHash, Details: s.cfg.Details, Units: map[string]savedDetail{}}
 	fetched, reused := 0, 0
@@ -362,16 +359,7 @@ func newBatches(units []unit, cp connectors.Checkpoint) (connectors.Batches, err
 	}
 	rec := b.NewRecordBatch()
 	defer rec.Release()
-	rdr, err := array.NewRecordReader(Schema, []arrow.RecordBatch{rec})
-	if err != nil {
-		return nil, fmt.Errorf("nsr: %w", err)
-	}
-	return &batches{RecordReader: rdr, cp: cp}, nil
-}
-
-func emptyReader() array.RecordReader {
-	rdr, _ := array.NewRecordReader(Schema, nil)
-	return rdr
+	return connectors.Records(Schema, []arrow.RecordBatch{rec}, cp)
 }
 
 func appendBool(b *array.BooleanBuilder, v *bool) {
@@ -389,17 +377,3 @@ func appendInt(b *array.Int32Builder, v *int32) {
 		b.Append(*v)
 	}
 }
-
-// batches yields the one record (or none, when unchanged).
-type batches struct {
-	array.RecordReader
-	unchanged bool
-	cp        connectors.Checkpoint
-}
-
-var _ connectors.Unchanger = (*batches)(nil)
-
-func (b *batches) Err() error                        { return nil }
-func (b *batches) Checkpoint() connectors.Checkpoint { return b.cp }
-func (b *batches) Unchanged() bool                   { return b.unchanged }
-func (b *batches) Close() error                      { b.Release(); return nil }

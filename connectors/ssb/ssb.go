@@ -143,13 +143,11 @@ func New(cfg Config, client *httpclient.Client) (*Source, error) {
 	if client == nil {
 		return nil, errors.New("ssb: no HTTP client")
 	}
-	if cfg.BaseURL == "" {
-		cfg.BaseURL = DefaultBaseURL
+	base, err := connectors.BaseURL("ssb", cfg.BaseURL, DefaultBaseURL)
+	if err != nil {
+		return nil, err
 	}
-	if _, err := url.Parse(cfg.BaseURL); err != nil {
-		return nil, fmt.Errorf("ssb: base_url %q: %w", cfg.BaseURL, err)
-	}
-	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
+	cfg.BaseURL = base
 	if cfg.MaxCells == 0 {
 		cfg.MaxCells = DefaultMaxCells
 	}
@@ -246,7 +244,7 @@ func (s *Source) Read(ctx context.Context, stream string, from connectors.Checkp
 	}
 	if unchanged {
 		s.log.Info("ssb: no table updated since the last read")
-		return &batches{RecordReader: emptyReader(), unchanged: true, cp: from}, nil
+		return connectors.NothingChanged(Schema, from), nil
 	}
 	w := newWriter()
 	defer w.release()
@@ -268,14 +266,12 @@ func (s *Source) Read(ctx context.Context, stream string, from connectors.Checkp
 		s.log.Info("ssb: table read", "table", t.ID, "requests", len(reqs), "cells", w.rows-before, "updated", metas[i].ds.Updated)
 	}
 	recs := w.finish()
-	rdr, err := array.NewRecordReader(Schema, recs)
-	for _, r := range recs {
-		r.Release()
-	}
-	if err != nil {
-		return nil, fmt.Errorf("ssb: %w", err)
-	}
-	return &batches{RecordReader: rdr, cp: cp}, nil
+	defer func() {
+		for _, r := range recs {
+			r.Release()
+		}
+	}()
+	return connectors.Records(Schema, recs, cp)
 }
 
 func equalCodes(a, b map[string][]string) bool {
@@ -787,22 +783,3 @@ func (w *writer) release() {
 	}
 	w.b.Release()
 }
-
-func emptyReader() array.RecordReader {
-	rdr, _ := array.NewRecordReader(Schema, nil)
-	return rdr
-}
-
-// batches yields the records (none, when unchanged).
-type batches struct {
-	array.RecordReader
-	unchanged bool
-	cp        connectors.Checkpoint
-}
-
-var _ connectors.Unchanger = (*batches)(nil)
-
-func (b *batches) Err() error                        { return nil }
-func (b *batches) Checkpoint() connectors.Checkpoint { return b.cp }
-func (b *batches) Unchanged() bool                   { return b.unchanged }
-func (b *batches) Close() error                      { b.Release(); return nil }

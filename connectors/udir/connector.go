@@ -137,13 +137,11 @@ func New(cfg Config, client *httpclient.Client) (*Source, error) {
 	if client == nil {
 		return nil, errors.New("udir: no HTTP client")
 	}
-	if cfg.BaseURL == "" {
-		cfg.BaseURL = DefaultBaseURL
+	base, err := connectors.BaseURL("udir", cfg.BaseURL, DefaultBaseURL)
+	if err != nil {
+		return nil, err
 	}
-	if _, err := url.Parse(cfg.BaseURL); err != nil {
-		return nil, fmt.Errorf("udir: base_url %q: %w", cfg.BaseURL, err)
-	}
-	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
+	cfg.BaseURL = base
 	if len(cfg.Reports) == 0 {
 		cfg.Reports = slices.Clone(DefaultReports)
 	}
@@ -217,19 +215,14 @@ func (s *Source) Read(ctx context.Context, stream string, from connectors.Checkp
 	var prev checkpoint
 	if len(from) > 0 && json.Unmarshal(from, &prev) == nil && prev == cur {
 		s.log.Info("udir: national tests unchanged", "requests", r.requests)
-		rdr, _ := array.NewRecordReader(Schema, nil)
-		return &batches{RecordReader: rdr, unchanged: true, cp: from}, nil
+		return connectors.NothingChanged(Schema, from), nil
 	}
 	cp, err := json.Marshal(cur)
 	if err != nil {
 		return nil, fmt.Errorf("udir: saving the checkpoint: %w", err)
 	}
 	s.log.Info("udir: national tests read", "requests", r.requests, "rows", r.rows, "empty_combinations", r.empty)
-	rdr, err := array.NewRecordReader(Schema, r.recs)
-	if err != nil {
-		return nil, fmt.Errorf("udir: %w", err)
-	}
-	return &batches{RecordReader: rdr, cp: cp}, nil
+	return connectors.Records(Schema, r.recs, cp)
 }
 
 // reading is the state of one Read.
@@ -553,29 +546,6 @@ func (r *reading) data(endpoint string, body []byte, y year, g grade, t test, by
 	}
 	if len(p.Rows) > 0 {
 		r.recs = append(r.recs, b.NewRecordBatch())
-	}
-	return nil
-}
-
-// batches yields the records (none when unchanged).
-type batches struct {
-	array.RecordReader
-	unchanged bool
-	cp        connectors.Checkpoint
-	closed    bool
-}
-
-var _ connectors.Unchanger = (*batches)(nil)
-
-func (b *batches) Err() error                        { return nil }
-func (b *batches) Checkpoint() connectors.Checkpoint { return b.cp }
-func (b *batches) Unchanged() bool                   { return b.unchanged }
-
-// Close releases the records; later calls do nothing.
-func (b *batches) Close() error {
-	if !b.closed {
-		b.closed = true
-		b.Release()
 	}
 	return nil
 }
