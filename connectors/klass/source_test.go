@@ -10,25 +10,23 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/skolestat/skolestat/connectors"
 	"github.com/skolestat/skolestat/internal/emulator"
-	"github.com/skolestat/skolestat/internal/httpclient"
-	"github.com/skolestat/skolestat/internal/sim"
+	"github.com/skolestat/skolestat/internal/emulator/emulatortest"
 )
 
-func fastClient() *httpclient.Client {
-	return httpclient.New(httpclient.Options{Attempts: 8, MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond,
-		MaxRetryAfter: 5 * time.Millisecond, Timeout: 5 * time.Second})
-}
+// nationDir is a small simulated nation, generated once for the package.
+var nationDir string
+
+func TestMain(m *testing.M) { emulatortest.Main(m, &nationDir, 3, 0.01) }
 
 // readCrosswalk runs the connector and returns from code -> "to kind".
 func readCrosswalk(t *testing.T, base string) (map[string][]string, error) {
 	t.Helper()
-	src, err := New(Config{BaseURL: base, Classification: 131, From: "2014-01-01"}, fastClient())
+	src, err := New(Config{BaseURL: base, Classification: 131, From: "2014-01-01"}, emulatortest.Client())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +72,7 @@ func TestConnectorOnTheRealService(t *testing.T) {
 		w.Write(b)
 	}))
 	defer srv.Close()
-	src, err := New(Config{BaseURL: srv.URL, Classification: 131, From: "2020-01-01"}, fastClient())
+	src, err := New(Config{BaseURL: srv.URL, Classification: 131, From: "2020-01-01"}, emulatortest.Client())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,23 +101,14 @@ func TestConnectorOnTheRealService(t *testing.T) {
 // 2020 version leads to a 2024 code, the renumbered ones to the
 // municipality of the same name, and every 2024 code is reached.
 func TestConnectorOnTheEmulator(t *testing.T) {
-	dir := t.TempDir()
-	if _, err := sim.Generate(context.Background(), sim.Options{Out: dir, Seed: 3, Scale: 0.01, SurveyYears: -1}); err != nil {
-		t.Fatal(err)
-	}
 	var nation struct {
 		Municipalities []struct{ Code, Name, County string } `json:"municipalities"`
 	}
-	b, _ := os.ReadFile(filepath.Join(dir, "nation.json"))
+	b, _ := os.ReadFile(filepath.Join(nationDir, "nation.json"))
 	if err := json.Unmarshal(b, &nation); err != nil {
 		t.Fatal(err)
 	}
-	em, err := emulator.New(context.Background(), emulator.Options{Data: dir, Faults: emulator.Faults{Failure: 0.1, Truncate: 0.1, Seed: 2}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(em)
-	defer srv.Close()
+	srv, _ := emulatortest.Serve(t, nationDir, emulator.Options{Faults: emulator.Faults{Failure: 0.1, Truncate: 0.1, Seed: 2}})
 	got, err := readCrosswalk(t, srv.URL+emulator.KLASSPrefix)
 	if err != nil {
 		t.Fatal(err)
@@ -154,17 +143,8 @@ func TestConnectorOnTheEmulator(t *testing.T) {
 }
 
 func TestDriftIsAPayloadError(t *testing.T) {
-	dir := t.TempDir()
-	if _, err := sim.Generate(context.Background(), sim.Options{Out: dir, Seed: 3, Scale: 0.01, SurveyYears: -1}); err != nil {
-		t.Fatal(err)
-	}
-	em, err := emulator.New(context.Background(), emulator.Options{Data: dir, Drift: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(em)
-	defer srv.Close()
-	_, err = readCrosswalk(t, srv.URL+emulator.KLASSPrefix)
+	srv, _ := emulatortest.Serve(t, nationDir, emulator.Options{Drift: true})
+	_, err := readCrosswalk(t, srv.URL+emulator.KLASSPrefix)
 	var pe *connectors.PayloadError
 	if !errors.As(err, &pe) || !strings.Contains(pe.Endpoint, "/versions/") || !strings.Contains(pe.Error(), "classificationItems") {
 		t.Fatalf("got %v; want a PayloadError naming classificationItems at a version", err)

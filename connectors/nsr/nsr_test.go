@@ -7,39 +7,25 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"reflect"
 	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
-	"time"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/skolestat/skolestat/connectors"
 	"github.com/skolestat/skolestat/connectors/microdata"
 	"github.com/skolestat/skolestat/internal/emulator"
-	"github.com/skolestat/skolestat/internal/httpclient"
-	"github.com/skolestat/skolestat/internal/sim"
+	"github.com/skolestat/skolestat/internal/emulator/emulatortest"
 )
 
 // nation is a small simulated nation, generated once for the package.
 var nation string
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "nsr-test-")
-	if err != nil {
-		panic(err)
-	}
-	if _, err := sim.Generate(context.Background(), sim.Options{Out: dir, Seed: 7, Scale: 0.02, SurveyYears: -1}); err != nil {
-		panic(err)
-	}
-	nation = dir
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { emulatortest.Main(m, &nation, 7, 0.02) }
 
 // school is what the test expects of a school, read from the simulated
 // schools file by the microdata reader (not through NSR).
@@ -51,24 +37,18 @@ type school struct {
 
 func simulatedSchools(t *testing.T) map[string]school {
 	t.Helper()
-	src, err := microdata.New(microdata.Config{Dir: nation, Tables: []string{"schools"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := src.Read(context.Background(), "schools", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
 	out := map[string]school{}
-	for b.Next() {
-		r := b.RecordBatch()
+	err := microdata.Each(context.Background(), nation, "schools", func(r arrow.RecordBatch) error {
 		for i := 0; i < int(r.NumRows()); i++ {
-			out[r.Column(0).(*array.String).Value(i)] = school{
-				Muni: r.Column(2).(*array.String).Value(i), Private: !r.Column(3).(*array.Boolean).Value(i),
+			out[strings.Clone(r.Column(0).(*array.String).Value(i))] = school{
+				Muni: strings.Clone(r.Column(2).(*array.String).Value(i)), Private: !r.Column(3).(*array.Boolean).Value(i),
 				From: r.Column(4).(*array.Int32).Value(i), To: r.Column(5).(*array.Int32).Value(i),
 			}
 		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 	return out
 }
@@ -80,25 +60,13 @@ func serve(t *testing.T, opt emulator.Options) *httptest.Server {
 
 func serveEmulator(t *testing.T, opt emulator.Options) (*httptest.Server, *emulator.Server) {
 	t.Helper()
-	opt.Data = nation
-	em, err := emulator.New(context.Background(), opt)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(em)
-	t.Cleanup(srv.Close)
-	return srv, em
-}
-
-func fastClient() *httpclient.Client {
-	return httpclient.New(httpclient.Options{Attempts: 8, MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond,
-		MaxRetryAfter: 5 * time.Millisecond, Timeout: 5 * time.Second})
+	return emulatortest.Serve(t, nation, opt)
 }
 
 // read runs the connector and returns its rows by orgnr.
 func read(t *testing.T, cfg Config) (map[string]school, error) {
 	t.Helper()
-	src, err := New(cfg, fastClient())
+	src, err := New(cfg, emulatortest.Client())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,7 +152,7 @@ func TestCountMustMatchTheTotal(t *testing.T) {
 }
 
 func TestConfigChecked(t *testing.T) {
-	if _, err := New(Config{PageSize: 0}, fastClient()); err == nil {
+	if _, err := New(Config{PageSize: 0}, emulatortest.Client()); err == nil {
 		t.Error("page_size 0 accepted")
 	}
 	if _, err := New(Config{PageSize: 10}, nil); err == nil {
@@ -229,7 +197,7 @@ func TestIncremental(t *testing.T) {
 		io.WriteString(w, body)
 	}))
 	defer srv.Close()
-	src, err := New(Config{BaseURL: srv.URL + emulator.NSRPrefix, PageSize: 100, Details: true}, fastClient())
+	src, err := New(Config{BaseURL: srv.URL + emulator.NSRPrefix, PageSize: 100, Details: true}, emulatortest.Client())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,44 +8,24 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"reflect"
 	"sort"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/skolestat/skolestat/connectors"
 	"github.com/skolestat/skolestat/connectors/ssb/jsonstat"
 	"github.com/skolestat/skolestat/internal/emulator"
-	"github.com/skolestat/skolestat/internal/httpclient"
-	"github.com/skolestat/skolestat/internal/sim"
+	"github.com/skolestat/skolestat/internal/emulator/emulatortest"
 )
 
 // nation is a small simulated nation, generated once for the package.
 var nation string
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "ssb-test-")
-	if err != nil {
-		panic(err)
-	}
-	if _, err := sim.Generate(context.Background(), sim.Options{Out: dir, Seed: 7, Scale: 0.02, SurveyYears: -1}); err != nil {
-		panic(err)
-	}
-	nation = dir
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
-
-func fastClient() *httpclient.Client {
-	return httpclient.New(httpclient.Options{Attempts: 8, MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond,
-		MaxRetryAfter: 5 * time.Millisecond, Timeout: 5 * time.Second})
-}
+func TestMain(m *testing.M) { emulatortest.Main(m, &nation, 7, 0.02) }
 
 // recorded serves h and keeps the URL and body of every answer.
 type recorded struct {
@@ -87,13 +67,7 @@ func record(t *testing.T, h http.Handler) *recorded {
 
 func emulate(t *testing.T, opt emulator.Options) (*emulator.Server, string) {
 	t.Helper()
-	opt.Data = nation
-	em, err := emulator.New(context.Background(), opt)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(em)
-	t.Cleanup(srv.Close)
+	srv, em := emulatortest.Serve(t, nation, opt)
 	return em, srv.URL
 }
 
@@ -121,7 +95,7 @@ func cellKey(t *testing.T, table, dims string) string {
 
 func readRows(t *testing.T, cfg Config, from connectors.Checkpoint) (map[string]row, connectors.Batches, error) {
 	t.Helper()
-	src, err := New(cfg, fastClient())
+	src, err := New(cfg, emulatortest.Client())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -310,7 +284,7 @@ func TestDriftFailsWithAPayloadError(t *testing.T) {
 	if pe.Field != "/value" || !strings.Contains(pe.Endpoint, "/tables/07459/metadata") || len(pe.Payload) == 0 || !pe.BadInput() {
 		t.Errorf("PayloadError %q (field %q, endpoint %q, %d payload bytes)", pe, pe.Field, pe.Endpoint, len(pe.Payload))
 	}
-	src, err := New(Config{BaseURL: base + emulator.SSBPrefix}, fastClient())
+	src, err := New(Config{BaseURL: base + emulator.SSBPrefix}, emulatortest.Client())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -318,7 +292,7 @@ func TestDriftFailsWithAPayloadError(t *testing.T) {
 		t.Errorf("check under drift: %v; want a PayloadError", err)
 	}
 	_, clean := emulate(t, emulator.Options{})
-	src, err = New(Config{BaseURL: clean + emulator.SSBPrefix}, fastClient())
+	src, err = New(Config{BaseURL: clean + emulator.SSBPrefix}, emulatortest.Client())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -401,7 +375,7 @@ func TestSelectionChecked(t *testing.T) {
 			t.Errorf("%s: got %v; want %q", c.name, err, c.want)
 		}
 	}
-	if _, err := New(Config{MaxCells: DefaultMaxCells + 1}, fastClient()); err == nil {
+	if _, err := New(Config{MaxCells: DefaultMaxCells + 1}, emulatortest.Client()); err == nil {
 		t.Error("max_cells above SSB's limit accepted")
 	}
 }

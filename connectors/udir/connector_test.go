@@ -14,7 +14,6 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -22,27 +21,14 @@ import (
 	"github.com/skolestat/skolestat/connectors"
 	"github.com/skolestat/skolestat/connectors/microdata"
 	"github.com/skolestat/skolestat/internal/emulator"
-	"github.com/skolestat/skolestat/internal/httpclient"
-	"github.com/skolestat/skolestat/internal/sim"
+	"github.com/skolestat/skolestat/internal/emulator/emulatortest"
 )
 
 // nation is a small simulated nation (school years 2014-2024), generated
 // once for the package.
 var nation string
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "udir-test-")
-	if err != nil {
-		panic(err)
-	}
-	if _, err := sim.Generate(context.Background(), sim.Options{Out: dir, Seed: 5, Scale: 0.02, SurveyYears: -1}); err != nil {
-		panic(err)
-	}
-	nation = dir
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { emulatortest.Main(m, &nation, 5, 0.02) }
 
 // key and val are one row of the stream.
 type key struct {
@@ -121,44 +107,24 @@ func simulated(t *testing.T) map[unitKey]participation {
 
 func readTable(t *testing.T, table string, fn func(arrow.RecordBatch)) {
 	t.Helper()
-	src, err := microdata.New(microdata.Config{Dir: nation, Tables: []string{table}})
+	err := microdata.Each(context.Background(), nation, table, func(rec arrow.RecordBatch) error {
+		fn(rec)
+		return nil
+	})
 	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := src.Read(context.Background(), table, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	for b.Next() {
-		fn(b.RecordBatch())
-	}
-	if err := b.Err(); err != nil {
 		t.Fatal(err)
 	}
 }
 
 func serve(t *testing.T, opt emulator.Options) (*httptest.Server, *emulator.Server) {
 	t.Helper()
-	opt.Data = nation
-	em, err := emulator.New(context.Background(), opt)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(em)
-	t.Cleanup(srv.Close)
-	return srv, em
-}
-
-func fastClient() *httpclient.Client {
-	return httpclient.New(httpclient.Options{Attempts: 8, MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond,
-		MaxRetryAfter: 5 * time.Millisecond, Timeout: 5 * time.Second})
+	return emulatortest.Serve(t, nation, opt)
 }
 
 // read runs the connector and returns its rows.
 func read(t *testing.T, cfg Config, from connectors.Checkpoint) (map[key]val, connectors.Batches, error) {
 	t.Helper()
-	src, err := New(cfg, fastClient())
+	src, err := New(cfg, emulatortest.Client())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -460,7 +426,7 @@ func TestYears(t *testing.T) {
 	if _, _, err := read(t, Config{BaseURL: srv.URL + emulator.UdirPrefix, Years: []int{2030}}, nil); err == nil || !strings.Contains(err.Error(), "does not offer the school year 2030-31") {
 		t.Errorf("a year not offered: %v", err)
 	}
-	if _, err := New(Config{Years: []int{2021}}, fastClient()); err == nil {
+	if _, err := New(Config{Years: []int{2021}}, emulatortest.Client()); err == nil {
 		t.Error("2021 accepted: the report has the tests from 2022-23")
 	}
 }
@@ -499,7 +465,7 @@ func TestFilterExpr(t *testing.T) {
 }
 
 func TestConfigChecked(t *testing.T) {
-	if _, err := New(Config{Level: "county"}, fastClient()); err == nil {
+	if _, err := New(Config{Level: "county"}, emulatortest.Client()); err == nil {
 		t.Error("level county accepted")
 	}
 	if _, err := New(Config{}, nil); err == nil {
@@ -527,7 +493,7 @@ func BenchmarkRead(b *testing.B) {
 	defer srv.Close()
 	for _, level := range []string{LevelMunicipalities, LevelSchools} {
 		b.Run(level, func(b *testing.B) {
-			src, err := New(Config{BaseURL: srv.URL + emulator.UdirPrefix, Level: level}, fastClient())
+			src, err := New(Config{BaseURL: srv.URL + emulator.UdirPrefix, Level: level}, emulatortest.Client())
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -29,9 +29,10 @@ const (
 type api struct {
 	name   string
 	prefix string
-	// mount loads what the API serves from opt.Data and adds its routes
-	// under prefix.
-	mount func(ctx context.Context, opt Options, mux *http.ServeMux, prefix string) error
+	// mount builds what the API serves from the nation (and, if it needs
+	// them, the pupil-level files of n.Dir) and adds its routes under
+	// prefix.
+	mount func(ctx context.Context, n *simNation, opt Options, mux *http.ServeMux, prefix string) error
 }
 
 var apis []api
@@ -65,9 +66,13 @@ func New(ctx context.Context, opt Options) (*Server, error) {
 	if err := opt.Faults.Validate(); err != nil {
 		return nil, err
 	}
+	n, err := loadNation(ctx, opt.Data)
+	if err != nil {
+		return nil, err
+	}
 	mux := http.NewServeMux()
 	for _, a := range apis {
-		if err := a.mount(ctx, opt, mux, a.prefix); err != nil {
+		if err := a.mount(ctx, n, opt, mux, a.prefix); err != nil {
 			return nil, fmt.Errorf("emulating %s: %w", a.name, err)
 		}
 	}

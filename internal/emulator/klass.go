@@ -2,11 +2,8 @@ package emulator
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 )
@@ -24,12 +21,8 @@ const KLASSPrefix = "/klass"
 // municipalities are. With drift, classificationItems is renamed.
 
 func init() {
-	register(api{name: "KLASS", prefix: KLASSPrefix, mount: func(ctx context.Context, opt Options, mux *http.ServeMux, prefix string) error {
-		k, err := loadKLASS(opt.Data, opt.Drift)
-		if err != nil {
-			return err
-		}
-		k.routes(mux, prefix)
+	register(api{name: "KLASS", prefix: KLASSPrefix, mount: func(_ context.Context, n *simNation, opt Options, mux *http.ServeMux, prefix string) error {
+		loadKLASS(n, opt.Drift).routes(mux, prefix)
 		return nil
 	}})
 }
@@ -60,25 +53,12 @@ type klassData struct {
 // part of from 2020.
 var splitIn2024 = map[string]string{"31": "30", "32": "30", "33": "30", "39": "38", "40": "38", "55": "54", "56": "54"}
 
-func loadKLASS(dir string, drift bool) (*klassData, error) {
-	b, err := os.ReadFile(filepath.Join(dir, "nation.json"))
-	if err != nil {
-		return nil, fmt.Errorf("reading the simulated municipalities: %w", err)
-	}
-	var n struct {
-		Municipalities []struct {
-			Code, Name, County string
-		} `json:"municipalities"`
-	}
-	if err := json.Unmarshal(b, &n); err != nil {
-		return nil, fmt.Errorf("reading %s: %w", filepath.Join(dir, "nation.json"), err)
-	}
-	sort.Slice(n.Municipalities, func(i, j int) bool { return n.Municipalities[i].Code < n.Municipalities[j].Code })
+func loadKLASS(n *simNation, drift bool) *klassData {
 	v2020 := klassVersion{ID: 1860, Name: "Kommuneinndeling 2020", ValidFrom: "2020-01-01", ValidTo: "2024-01-01"}
 	v2024 := klassVersion{ID: 1710, Name: "Kommuneinndeling 2024", ValidFrom: "2024-01-01"}
 	d := &klassData{drift: drift}
 	next := map[string]int{}
-	for _, m := range n.Municipalities {
+	for _, m := range n.Municipalities { // sorted by code
 		v2024.Items = append(v2024.Items, klassItem{m.Code, m.Name})
 		old, split := splitIn2024[m.County]
 		if !split {
@@ -95,7 +75,7 @@ func loadKLASS(dir string, drift bool) (*klassData, error) {
 		sort.Slice(v.Items, func(i, j int) bool { return v.Items[i].Code < v.Items[j].Code })
 	}
 	d.versions = []klassVersion{v2024, v2020} // newest first, as KLASS lists them
-	return d, nil
+	return d
 }
 
 func (k *klassData) routes(mux *http.ServeMux, prefix string) {

@@ -9,9 +9,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/apache/arrow-go/v18/arrow/array"
-
-	"github.com/skolestat/skolestat/connectors/microdata"
 	"github.com/skolestat/skolestat/internal/sim"
 )
 
@@ -23,12 +20,8 @@ import (
 // names (Orgnr, Kommunenr), as an API changing under us would.
 
 func init() {
-	register(api{name: "NSR", prefix: NSRPrefix, mount: func(ctx context.Context, opt Options, mux *http.ServeMux, prefix string) error {
-		d, err := loadNSR(ctx, opt.Data, opt.Drift)
-		if err != nil {
-			return err
-		}
-		d.routes(mux, prefix)
+	register(api{name: "NSR", prefix: NSRPrefix, mount: func(_ context.Context, n *simNation, opt Options, mux *http.ServeMux, prefix string) error {
+		loadNSR(n, opt.Drift).routes(mux, prefix)
 		return nil
 	}})
 }
@@ -48,37 +41,14 @@ type nsrData struct {
 	maxPer int
 }
 
-// loadNSR builds the register from the schools file of a simulated nation.
-func loadNSR(ctx context.Context, dir string, drift bool) (*nsrData, error) {
-	src, err := microdata.New(microdata.Config{Dir: dir, Tables: []string{"schools"}})
-	if err != nil {
-		return nil, fmt.Errorf("reading the simulated schools: %w", err)
-	}
-	b, err := src.Read(ctx, "schools", nil)
-	if err != nil {
-		return nil, fmt.Errorf("reading the simulated schools: %w", err)
-	}
-	defer b.Close()
+// loadNSR builds the register from the simulated schools.
+func loadNSR(n *simNation, drift bool) *nsrData {
 	d := &nsrData{byOrg: map[string]int{}, drift: drift, maxPer: 5000}
 	munis := map[string]bool{}
-	for b.Next() {
-		rec := b.RecordBatch()
-		org := rec.Column(0).(*array.String)
-		name := rec.Column(1).(*array.String)
-		muni := rec.Column(2).(*array.String)
-		public := rec.Column(3).(*array.Boolean)
-		from := rec.Column(4).(*array.Int32)
-		to := rec.Column(5).(*array.Int32)
-		for i := 0; i < int(rec.NumRows()); i++ {
-			u := nsrUnit{Orgnr: org.Value(i), Name: name.Value(i), Municipality: muni.Value(i), Primary: true,
-				Private: !public.Value(i), GradeFrom: int(from.Value(i)), GradeTo: int(to.Value(i))}
-			u.Changed = changedDate(u.Orgnr)
-			d.units = append(d.units, u)
-			munis[u.Municipality] = true
-		}
-	}
-	if err := b.Err(); err != nil {
-		return nil, fmt.Errorf("reading the simulated schools: %w", err)
+	for _, sc := range n.Schools {
+		d.units = append(d.units, nsrUnit{Orgnr: sc.Orgnr, Name: sc.Name, Municipality: sc.Municipality, Primary: true,
+			Private: !sc.Public, GradeFrom: sc.GradeFrom, GradeTo: sc.GradeTo, Changed: changedDate(sc.Orgnr)})
+		munis[sc.Municipality] = true
 	}
 	codes := make([]string, 0, len(munis))
 	for c := range munis {
@@ -98,7 +68,7 @@ func loadNSR(ctx context.Context, dir string, drift bool) (*nsrData, error) {
 	for i, u := range d.units {
 		d.byOrg[u.Orgnr] = i
 	}
-	return d, nil
+	return d
 }
 
 // completeOrgnr adds the mod-11 check digit to eight digits, or returns ""

@@ -2,14 +2,11 @@ package emulator
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"hash/fnv"
 	"math"
+	"math/bits"
 	"net/http"
-	"os"
-	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -94,8 +91,8 @@ var (
 )
 
 func init() {
-	register(api{name: "SSB", prefix: SSBPrefix, mount: func(ctx context.Context, opt Options, mux *http.ServeMux, prefix string) error {
-		d, err := loadSSB(ctx, opt.Data, opt.Drift)
+	register(api{name: "SSB", prefix: SSBPrefix, mount: func(ctx context.Context, sn *simNation, opt Options, mux *http.ServeMux, prefix string) error {
+		d, err := loadSSB(ctx, sn, opt.Drift)
 		if err != nil {
 			return err
 		}
@@ -172,9 +169,9 @@ type ssbNation struct {
 	gspN   [][]int
 }
 
-// loadSSB computes the tables from the simulated nation in dir.
-func loadSSB(ctx context.Context, dir string, drift bool) (*ssbData, error) {
-	n, err := readSSBNation(ctx, dir)
+// loadSSB computes the tables from the simulated nation.
+func loadSSB(ctx context.Context, sn *simNation, drift bool) (*ssbData, error) {
+	n, err := readSSBNation(ctx, sn)
 	if err != nil {
 		return nil, err
 	}
@@ -185,31 +182,15 @@ func loadSSB(ctx context.Context, dir string, drift bool) (*ssbData, error) {
 	return d, nil
 }
 
-func readSSBNation(ctx context.Context, dir string) (*ssbNation, error) {
-	path := filepath.Join(dir, "nation.json")
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("reading the simulated nation: %w", err)
-	}
-	var f struct {
-		First          int `json:"first_school_year"`
-		Last           int `json:"last_school_year"`
-		Municipalities []struct{ Code, Name string }
-	}
-	if err := json.Unmarshal(raw, &f); err != nil {
-		return nil, fmt.Errorf("reading %s: %w", path, err)
-	}
-	if f.Last < f.First || len(f.Municipalities) == 0 {
-		return nil, fmt.Errorf("reading %s: no years or no municipalities", path)
-	}
-	sort.Slice(f.Municipalities, func(i, j int) bool { return f.Municipalities[i].Code < f.Municipalities[j].Code })
-	n := &ssbNation{first: f.First, last: f.Last, muniIdx: map[string]int{}}
-	for _, m := range f.Municipalities {
+func readSSBNation(ctx context.Context, sn *simNation) (*ssbNation, error) {
+	dir := sn.Dir
+	n := &ssbNation{first: sn.First, last: sn.Last, muniIdx: map[string]int{}}
+	for _, m := range sn.Municipalities { // sorted by code
 		n.muniIdx[m.Code] = len(n.munis)
 		n.munis = append(n.munis, m.Code)
 		n.names = append(n.names, m.Name)
 	}
-	years, munis := f.Last-f.First+1, len(n.munis)
+	years, munis := sn.Last-sn.First+1, len(n.munis)
 	n.schools = make([]int, munis)
 	n.pupils = make([][][10]int, years)
 	n.pop = make([][][2][10]int, years)
@@ -223,27 +204,20 @@ func readSSBNation(ctx context.Context, dir string) (*ssbNation, error) {
 	}
 
 	schoolMuni := map[string]int{}
-	err = readSSBTable(ctx, dir, "schools", func(rec arrow.RecordBatch) error {
-		org, muni := rec.Column(0).(*array.String), rec.Column(2).(*array.String)
-		for i := range int(rec.NumRows()) {
-			m, ok := n.muniIdx[muni.Value(i)]
-			if !ok {
-				return fmt.Errorf("school %s is in municipality %s, which nation.json does not list", org.Value(i), muni.Value(i))
-			}
-			schoolMuni[strings.Clone(org.Value(i))] = m
-			n.schools[m]++
+	for _, sc := range sn.Schools {
+		m, ok := n.muniIdx[sc.Municipality]
+		if !ok {
+			return nil, fmt.Errorf("school %s is in municipality %s, which nation.json does not list", sc.Orgnr, sc.Municipality)
 		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
+		schoolMuni[sc.Orgnr] = m
+		n.schools[m]++
 	}
 	type pupil struct {
 		birth int32
 		girl  bool
 	}
 	pupils := map[string]pupil{}
-	err = readSSBTable(ctx, dir, "pupils", func(rec arrow.RecordBatch) error {
+	err := microdata.Each(ctx, dir, "pupils", func(rec arrow.RecordBatch) error {
 		id, birth, gender := rec.Column(0).(*array.String), rec.Column(1).(*array.Int32), rec.Column(2).(*array.String)
 		for i := range int(rec.NumRows()) {
 			pupils[strings.Clone(id.Value(i))] = pupil{birth: birth.Value(i), girl: gender.Value(i) == "J"}
@@ -253,7 +227,7 @@ func readSSBNation(ctx context.Context, dir string) (*ssbNation, error) {
 	if err != nil {
 		return nil, err
 	}
-	err = readSSBTable(ctx, dir, "enrolments", func(rec arrow.RecordBatch) error {
+	err = microdata.Each(ctx, dir, "enrolments", func(rec arrow.RecordBatch) error {
 		id, year, grade, org := rec.Column(0).(*array.String), rec.Column(1).(*array.Int32), rec.Column(2).(*array.Int32), rec.Column(3).(*array.String)
 		for i := range int(rec.NumRows()) {
 			y := int(year.Value(i)) - n.first
@@ -304,7 +278,7 @@ func (n *ssbNation) readGradePoints(ctx context.Context, dir string, schoolMuni 
 	}
 	subjectBit := map[string]int{}
 	diplomas := map[key]*diploma{}
-	err := readSSBTable(ctx, dir, "grades", func(rec arrow.RecordBatch) error {
+	err := microdata.Each(ctx, dir, "grades", func(rec arrow.RecordBatch) error {
 		id, year, org := rec.Column(0).(*array.String), rec.Column(1).(*array.Int32), rec.Column(2).(*array.String)
 		subject, grade := rec.Column(3).(*array.String), rec.Column(5).(*array.String)
 		for i := range int(rec.NumRows()) {
@@ -339,7 +313,7 @@ func (n *ssbNation) readGradePoints(ctx context.Context, dir string, schoolMuni 
 	if err != nil {
 		return err
 	}
-	ones := func(b [2]uint64) int { return popcount(b[0]) + popcount(b[1]) }
+	ones := func(b [2]uint64) int { return bits.OnesCount64(b[0]) + bits.OnesCount64(b[1]) }
 	for k, dp := range diplomas {
 		y := int(k.year) - n.first
 		if y < 0 || y >= len(n.gspN) || 2*ones(dp.numeric) <= ones(dp.subjects) {
@@ -348,35 +322,6 @@ func (n *ssbNation) readGradePoints(ctx context.Context, dir string, schoolMuni 
 		// gsp = round(mean, 2) * 10, kept as an integer number of tenths
 		n.gspSum[y][dp.muni] += int(math.Round(float64(dp.sum) / float64(dp.grades) * 100))
 		n.gspN[y][dp.muni]++
-	}
-	return nil
-}
-
-func popcount(x uint64) int {
-	c := 0
-	for ; x != 0; x &= x - 1 {
-		c++
-	}
-	return c
-}
-
-func readSSBTable(ctx context.Context, dir, table string, fn func(arrow.RecordBatch) error) error {
-	src, err := microdata.New(microdata.Config{Dir: dir, Tables: []string{table}})
-	if err != nil {
-		return fmt.Errorf("reading the simulated %s: %w", table, err)
-	}
-	b, err := src.Read(ctx, table, nil)
-	if err != nil {
-		return fmt.Errorf("reading the simulated %s: %w", table, err)
-	}
-	defer b.Close()
-	for b.Next() {
-		if err := fn(b.RecordBatch()); err != nil {
-			return fmt.Errorf("reading the simulated %s: %w", table, err)
-		}
-	}
-	if err := b.Err(); err != nil {
-		return fmt.Errorf("reading the simulated %s: %w", table, err)
 	}
 	return nil
 }

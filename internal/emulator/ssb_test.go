@@ -19,7 +19,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 
-	"github.com/skolestat/skolestat/connectors/microdata"
 	"github.com/skolestat/skolestat/connectors/ssb/jsonstat"
 	"github.com/skolestat/skolestat/internal/sim"
 )
@@ -34,25 +33,6 @@ type ssbTruth struct {
 	age   map[[4]string]int
 	// gsp[{muni, school year}] = the pupils' grade points
 	gsp map[[2]string][]int // in tenths
-}
-
-func ssbReadTable(t *testing.T, dir, table string, fn func(rec arrow.RecordBatch)) {
-	t.Helper()
-	src, err := microdata.New(microdata.Config{Dir: dir, Tables: []string{table}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := src.Read(context.Background(), table, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	for b.Next() {
-		fn(b.RecordBatch())
-	}
-	if err := b.Err(); err != nil {
-		t.Fatal(err)
-	}
 }
 
 func readSSBTruth(t *testing.T, dir string) *ssbTruth {
@@ -75,7 +55,7 @@ func readSSBTruth(t *testing.T, dir string) *ssbTruth {
 	}
 	sort.Strings(tr.munis)
 	muniOf := map[string]string{}
-	ssbReadTable(t, dir, "schools", func(r arrow.RecordBatch) {
+	eachRecord(t, dir, "schools", func(r arrow.RecordBatch) {
 		for i := 0; i < int(r.NumRows()); i++ {
 			muniOf[r.Column(0).(*array.String).Value(i)] = r.Column(2).(*array.String).Value(i)
 		}
@@ -85,12 +65,12 @@ func readSSBTruth(t *testing.T, dir string) *ssbTruth {
 		sex  string
 	}
 	people := map[string]person{}
-	ssbReadTable(t, dir, "pupils", func(r arrow.RecordBatch) {
+	eachRecord(t, dir, "pupils", func(r arrow.RecordBatch) {
 		for i := 0; i < int(r.NumRows()); i++ {
 			people[r.Column(0).(*array.String).Value(i)] = person{r.Column(1).(*array.Int32).Value(i), r.Column(2).(*array.String).Value(i)}
 		}
 	})
-	ssbReadTable(t, dir, "enrolments", func(r arrow.RecordBatch) {
+	eachRecord(t, dir, "enrolments", func(r arrow.RecordBatch) {
 		for i := 0; i < int(r.NumRows()); i++ {
 			id, year := r.Column(0).(*array.String).Value(i), r.Column(1).(*array.Int32).Value(i)
 			muni := muniOf[r.Column(3).(*array.String).Value(i)]
@@ -106,7 +86,7 @@ func readSSBTruth(t *testing.T, dir string) *ssbTruth {
 		sum, n   int
 	}
 	diplomas := map[[2]string]*diploma{}
-	ssbReadTable(t, dir, "grades", func(r arrow.RecordBatch) {
+	eachRecord(t, dir, "grades", func(r arrow.RecordBatch) {
 		for i := 0; i < int(r.NumRows()); i++ {
 			k := [2]string{r.Column(0).(*array.String).Value(i), strconv.Itoa(int(r.Column(1).(*array.Int32).Value(i)))}
 			dp := diplomas[k]
@@ -144,7 +124,7 @@ func readSSBTruth(t *testing.T, dir string) *ssbTruth {
 // ssbServer serves the SSB emulation alone, with the given limiter.
 func ssbServer(t *testing.T, dir string, drift bool, lim *ssbLimiter) *httptest.Server {
 	t.Helper()
-	d, err := loadSSB(context.Background(), dir, drift)
+	d, err := loadSSB(context.Background(), mustNation(t, dir), drift)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -489,7 +469,7 @@ func BenchmarkSSBData(b *testing.B) {
 	if _, err := sim.Generate(context.Background(), sim.Options{Out: dir, Seed: 5, Scale: 0.02, SurveyYears: -1}); err != nil {
 		b.Fatal(err)
 	}
-	d, err := loadSSB(context.Background(), dir, false)
+	d, err := loadSSB(context.Background(), mustNation(b, dir), false)
 	if err != nil {
 		b.Fatal(err)
 	}

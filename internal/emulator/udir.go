@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strconv"
@@ -44,8 +42,8 @@ import (
 // the data responses call "rows" "rader".
 
 func init() {
-	register(api{name: "udir", prefix: UdirPrefix, mount: func(ctx context.Context, opt Options, mux *http.ServeMux, prefix string) error {
-		d, err := loadUdir(ctx, opt.Data, opt.Drift)
+	register(api{name: "udir", prefix: UdirPrefix, mount: func(ctx context.Context, n *simNation, opt Options, mux *http.ServeMux, prefix string) error {
+		d, err := loadUdir(ctx, n, opt.Drift)
 		if err != nil {
 			return err
 		}
@@ -173,32 +171,13 @@ type udirData struct {
 	drift    bool
 }
 
-// loadUdir reads nation.json, the schools and the national tests of a
-// simulated nation and builds the unit tree and the per-school sums.
-func loadUdir(ctx context.Context, dir string, drift bool) (*udirData, error) {
-	raw, err := os.ReadFile(filepath.Join(dir, "nation.json"))
-	if err != nil {
-		return nil, fmt.Errorf("reading the simulated counties: %w", err)
-	}
-	var nation struct {
-		Counties []struct {
-			Code, Name string
-		} `json:"counties"`
-		Municipalities []struct {
-			Code, Name, County string
-		} `json:"municipalities"`
-	}
-	if err := json.Unmarshal(raw, &nation); err != nil {
-		return nil, fmt.Errorf("reading %s: %w", filepath.Join(dir, "nation.json"), err)
-	}
-	schools, err := udirSchools(ctx, dir)
-	if err != nil {
-		return nil, err
-	}
+// loadUdir builds the unit tree of the simulated nation and the
+// per-school sums of its national tests.
+func loadUdir(ctx context.Context, n *simNation, drift bool) (*udirData, error) {
 	d := &udirData{byID: map[int64]int{}, stats: map[udirCombo][]udirStat{}, drift: drift,
 		listed: map[string][]bool{}, children: map[string][][]int{}}
-	d.buildTree(nation.Counties, nation.Municipalities, schools)
-	if err := d.loadTests(ctx, dir); err != nil {
+	d.buildTree(n.Counties, n.Municipalities, n.Schools)
+	if err := d.loadTests(ctx, n.Dir); err != nil {
 		return nil, err
 	}
 	for _, rep := range udirReports {
@@ -207,47 +186,7 @@ func loadUdir(ctx context.Context, dir string, drift bool) (*udirData, error) {
 	return d, nil
 }
 
-type udirSchool struct {
-	Orgnr, Name, Muni string
-	Public            bool
-	From, To          int
-}
-
-func udirSchools(ctx context.Context, dir string) ([]udirSchool, error) {
-	src, err := microdata.New(microdata.Config{Dir: dir, Tables: []string{"schools"}})
-	if err != nil {
-		return nil, fmt.Errorf("reading the simulated schools: %w", err)
-	}
-	b, err := src.Read(ctx, "schools", nil)
-	if err != nil {
-		return nil, fmt.Errorf("reading the simulated schools: %w", err)
-	}
-	defer b.Close()
-	var out []udirSchool
-	for b.Next() {
-		rec := b.RecordBatch()
-		org := rec.Column(0).(*array.String)
-		name := rec.Column(1).(*array.String)
-		muni := rec.Column(2).(*array.String)
-		public := rec.Column(3).(*array.Boolean)
-		from := rec.Column(4).(*array.Int32)
-		to := rec.Column(5).(*array.Int32)
-		for i := 0; i < int(rec.NumRows()); i++ {
-			out = append(out, udirSchool{Orgnr: org.Value(i), Name: name.Value(i), Muni: muni.Value(i),
-				Public: public.Value(i), From: int(from.Value(i)), To: int(to.Value(i))})
-		}
-	}
-	if err := b.Err(); err != nil {
-		return nil, fmt.Errorf("reading the simulated schools: %w", err)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Orgnr < out[j].Orgnr })
-	return out, nil
-}
-
-// buildTree makes the complete unit list, depth first with children by
-// name: ids, keys and indeks come from the code order, so that they are
-// the same on every start.
-func (d *udirData) buildTree(counties []struct{ Code, Name string }, munis []struct{ Code, Name, County string }, schools []udirSchool) {
+func (d *udirData) buildTree(counties []simCounty, munis []simMunicipality, schools []simSchool) {
 	counties = slices.Clone(counties)
 	munis = slices.Clone(munis)
 	sort.Slice(counties, func(i, j int) bool { return counties[i].Code < counties[j].Code })
@@ -301,7 +240,7 @@ func (d *udirData) buildTree(counties []struct{ Code, Name string }, munis []str
 				RowID: fmt.Sprintf("%s.%d", d.units[cu].RowID, 100+mi)}, cu)
 			var sIdx []int
 			for si, s := range schools {
-				if s.Muni == m.Code {
+				if s.Municipality == m.Code {
 					sIdx = append(sIdx, si)
 				}
 			}
@@ -314,7 +253,7 @@ func (d *udirData) buildTree(counties []struct{ Code, Name string }, munis []str
 				}
 				add(udirUnit{ID: int64(20000 + si), Kode: s.Orgnr, Navn: name, Nivaa: 4, Key: 10000 + si,
 					RowID: fmt.Sprintf("%s.%d", d.units[mu].RowID, 10000+si), Public: s.Public,
-					Grades: [2]int{s.From, s.To}, School: si}, mu)
+					Grades: [2]int{s.GradeFrom, s.GradeTo}, School: si}, mu)
 			}
 		}
 	}

@@ -23,7 +23,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/skolestat/skolestat/connectors/cell"
-	"github.com/skolestat/skolestat/connectors/microdata"
 	"github.com/skolestat/skolestat/connectors/udir"
 	"github.com/skolestat/skolestat/internal/sim"
 )
@@ -68,25 +67,6 @@ type udirSchoolInfo struct {
 	From, To int
 }
 
-func readUdirTable(t *testing.T, dir, table string, fn func(rec arrow.RecordBatch)) {
-	t.Helper()
-	src, err := microdata.New(microdata.Config{Dir: dir, Tables: []string{table}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := src.Read(context.Background(), table, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	for b.Next() {
-		fn(b.RecordBatch())
-	}
-	if err := b.Err(); err != nil {
-		t.Fatal(err)
-	}
-}
-
 func readUdirTruth(t *testing.T, dir string) *udirTruth {
 	t.Helper()
 	raw, err := os.ReadFile(filepath.Join(dir, "nation.json"))
@@ -104,7 +84,7 @@ func readUdirTruth(t *testing.T, dir string) *udirTruth {
 		tr.countyOf[m.Code] = m.County
 	}
 	muniOf, publicOf := map[string]string{}, map[string]bool{}
-	readUdirTable(t, dir, "schools", func(r arrow.RecordBatch) {
+	eachRecord(t, dir, "schools", func(r arrow.RecordBatch) {
 		for i := 0; i < int(r.NumRows()); i++ {
 			org, muni := r.Column(0).(*array.String).Value(i), r.Column(2).(*array.String).Value(i)
 			tr.schoolsOf[muni] = append(tr.schoolsOf[muni], udirSchoolInfo{Orgnr: org,
@@ -112,7 +92,7 @@ func readUdirTruth(t *testing.T, dir string) *udirTruth {
 			muniOf[org], publicOf[org] = muni, r.Column(3).(*array.Boolean).Value(i)
 		}
 	})
-	readUdirTable(t, dir, "national_tests", func(r arrow.RecordBatch) {
+	eachRecord(t, dir, "national_tests", func(r arrow.RecordBatch) {
 		for i := 0; i < int(r.NumRows()); i++ {
 			if r.Column(5).(*array.String).Value(i) != "participated" {
 				continue
