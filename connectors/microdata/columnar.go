@@ -223,6 +223,10 @@ func canonicalRecord(mem memory.Allocator, schema *arrow.Schema, cols []arrow.Ar
 	return array.NewRecordBatch(schema, out, int64(n))
 }
 
+// canonicalKinds maps the canonical Arrow types (Column.ArrowType) back to
+// their Kind.
+var canonicalKinds = map[arrow.Type]Kind{arrow.STRING: String, arrow.INT32: Int, arrow.INT64: Int, arrow.FLOAT64: Float, arrow.BOOL: Bool}
+
 // canonicalArray returns arr as type want (a new reference either way).
 // Values were checked to fit (cleanArray and the range of the column).
 func canonicalArray(mem memory.Allocator, want arrow.DataType, arr arrow.Array) arrow.Array {
@@ -230,51 +234,20 @@ func canonicalArray(mem memory.Allocator, want arrow.DataType, arr arrow.Array) 
 		arr.Retain()
 		return arr
 	}
-	n := arr.Len()
-	switch want.ID() {
-	case arrow.STRING:
-		b := array.NewStringBuilder(mem)
-		defer b.Release()
-		b.Reserve(n)
-		var dec decoder
-		dec, _ = decoderFor(arr) // an accepted string type: never fails
-		var v value
-		for i := 0; i < n; i++ {
-			v = value{}
-			dec(i, &v)
-			if v.null {
-				b.AppendNull()
-			} else {
-				b.Append(v.s)
-			}
-		}
-		return b.NewArray()
-	case arrow.INT32, arrow.INT64:
-		b := array.NewBuilder(mem, want)
-		defer b.Release()
-		b.Reserve(n)
-		dec, _ := decoderFor(arr)
-		app := appender(Int, b)
-		var v value
-		for i := 0; i < n; i++ {
-			v = value{}
-			dec(i, &v)
-			app(&v)
-		}
-		return b.NewArray()
-	case arrow.FLOAT64:
-		b := array.NewFloat64Builder(mem)
-		defer b.Release()
-		b.Reserve(n)
-		dec, _ := decoderFor(arr)
-		app := appender(Float, b)
-		var v value
-		for i := 0; i < n; i++ {
-			v = value{}
-			dec(i, &v)
-			app(&v)
-		}
-		return b.NewArray()
+	kind, ok := canonicalKinds[want.ID()]
+	dec, err := decoderFor(arr) // an accepted type: never fails
+	if !ok || err != nil {
+		panic("microdata: no canonical conversion from " + arr.DataType().String() + " to " + want.String())
 	}
-	panic("microdata: no canonical conversion from " + arr.DataType().String() + " to " + want.String())
+	b := array.NewBuilder(mem, want)
+	defer b.Release()
+	b.Reserve(arr.Len())
+	app := appender(kind, b)
+	var v value
+	for i := 0; i < arr.Len(); i++ {
+		v = value{}
+		dec(i, &v)
+		app(&v)
+	}
+	return b.NewArray()
 }

@@ -291,21 +291,6 @@ func (s *sink) code(i, k int) {
 	d.idx = append(d.idx, loc-1)
 }
 
-// optStr appends v, or null when v is "".
-func (s *sink) optStr(i int, v string) {
-	if v != "" {
-		s.str(i, v)
-		return
-	}
-	c, d := &s.cols[i], &s.cur.cols[i]
-	d.setValid(c, false)
-	if c.kind == colStr {
-		d.idx = append(d.idx, 0)
-	} else {
-		d.offs = append(d.offs, int32(len(d.data)))
-	}
-}
-
 func (s *sink) i32(i int, v int) {
 	d := &s.cur.cols[i]
 	d.setValid(&s.cols[i], true)
@@ -393,19 +378,6 @@ func (s *sink) writer() {
 			s.failed.Store(true)
 		}
 	}
-}
-
-// close writes what is left, closes the file and renames it into place.
-func (s *sink) close() (FileSummary, error) {
-	fs, err := s.finish()
-	if err != nil {
-		return fs, err
-	}
-	if err := os.Rename(s.tmp, s.path); err != nil {
-		os.Remove(s.tmp)
-		return FileSummary{}, fmt.Errorf("renaming %s into place: %w", s.path, err)
-	}
-	return fs, nil
 }
 
 // finish writes what is left and closes the file, leaving it under its

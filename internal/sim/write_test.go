@@ -263,3 +263,34 @@ func TestSinkReportsWriteErrors(t *testing.T) {
 		}
 	}
 }
+
+// The writer methods below serve the tests only: the simulator writes no
+// nullable plain string, and Generate renames through staging.
+
+// optStr appends v, or null when v is "".
+func (s *sink) optStr(i int, v string) {
+	if v != "" {
+		s.str(i, v)
+		return
+	}
+	c, d := &s.cols[i], &s.cur.cols[i]
+	d.setValid(c, false)
+	if c.kind == colStr {
+		d.idx = append(d.idx, 0)
+	} else {
+		d.offs = append(d.offs, int32(len(d.data)))
+	}
+}
+
+// close writes what is left, closes the file and renames it into place.
+func (s *sink) close() (FileSummary, error) {
+	fs, err := s.finish()
+	if err != nil {
+		return fs, err
+	}
+	if err := os.Rename(s.tmp, s.path); err != nil {
+		os.Remove(s.tmp)
+		return FileSummary{}, fmt.Errorf("renaming %s into place: %w", s.path, err)
+	}
+	return fs, nil
+}
