@@ -284,8 +284,9 @@ func TestRunRefusedWhileLocked(t *testing.T) {
 
 // TestRetriedExtractStartsClean: an extract attempt runs outside a
 // transaction, so the one that broke off has already landed its rows when
-// the retry starts. The retry must replace them, not add to them, and the
-// data-quality rows must be those of the last attempt only.
+// the retry starts. The retry must replace them, not add to them. (The
+// fake breaks off before any data-quality row is written, so the deletion
+// of an earlier attempt's data-quality rows is not exercised here.)
 func TestRetriedExtractStartsClean(t *testing.T) {
 	dir := t.TempDir()
 	wh := filepath.Join(dir, "w.duckdb")

@@ -11,8 +11,9 @@
 // Incremental: the checkpoint holds a hash of the list pages and, per
 // school, the DatoEndret its detail was read at. The next read reports the
 // stream unchanged when the pages are the same, and otherwise reads again
-// only the details of schools whose DatoEndret moved (a nightly run of the
-// real register then costs ~20 requests instead of ~2,900). A response that
+// only the details of schools whose DatoEndret moved: a night costs one
+// request per list page plus the changed schools, not one per school. A
+// response that
 // is not the shape v4 documents (a missing field, a wrong type, another
 // total) fails the read with a *connectors.PayloadError naming the
 // endpoint and the field, and carrying the payload.
