@@ -1,0 +1,243 @@
+package sql_test
+
+import (
+	"context"
+	"database/sql"
+	"path/filepath"
+	"testing"
+
+	sqltext "github.com/skolestat/skolestat/sql"
+
+	"github.com/skolestat/skolestat/internal/warehouse"
+	"github.com/skolestat/skolestat/orchestration/lock"
+)
+
+// build returns a next state of a fresh warehouse with the given raw
+// tables defined and filled by rows (SQL INSERT statements).
+func build(t *testing.T, tables []string, rows string) *warehouse.Build {
+	t.Helper()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "w.duckdb")
+	lk, err := lock.Acquire(ctx, warehouse.LockPath(path), 0, lock.Holder{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { lk.Release() })
+	b, err := warehouse.Begin(ctx, path, lk, warehouse.Options{Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(b.Abort)
+	for _, name := range tables {
+		ddl, err := sqltext.Table(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := b.Exec(ctx, ddl); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	if _, err := b.Exec(ctx, rows); err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func runScripts(t *testing.T, b *warehouse.Build, names ...string) {
+	t.Helper()
+	for _, name := range names {
+		s, err := sqltext.Script(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := b.Exec(context.Background(), s); err != nil {
+			t.Fatalf("scripts/%s.sql: %v", name, err)
+		}
+	}
+}
+
+// A small history worked out by hand: in the 2020 version, 3001 is
+// renumbered to 3101 in 2024; 3002 and 3003 merge into 3199; 3004 is
+// split into 3105 and 3106; 0301 stays.
+const municipalityHistory = `
+INSERT INTO raw.klass_codes VALUES
+  (131, 1, 'Kommuneinndeling 2020', DATE '2020-01-01', DATE '2024-01-01', '0301', 'Oslo'),
+  (131, 1, 'Kommuneinndeling 2020', DATE '2020-01-01', DATE '2024-01-01', '3001', 'Halden'),
+  (131, 1, 'Kommuneinndeling 2020', DATE '2020-01-01', DATE '2024-01-01', '3002', 'Moss'),
+  (131, 1, 'Kommuneinndeling 2020', DATE '2020-01-01', DATE '2024-01-01', '3003', 'Rygge'),
+  (131, 1, 'Kommuneinndeling 2020', DATE '2020-01-01', DATE '2024-01-01', '3004', 'Deltby'),
+  (131, 2, 'Kommuneinndeling 2024', DATE '2024-01-01', NULL, '0301', 'Oslo'),
+  (131, 2, 'Kommuneinndeling 2024', DATE '2024-01-01', NULL, '3101', 'Halden'),
+  (131, 2, 'Kommuneinndeling 2024', DATE '2024-01-01', NULL, '3199', 'Moss '),
+  (131, 2, 'Kommuneinndeling 2024', DATE '2024-01-01', NULL, '3105', 'Delt nord'),
+  (131, 2, 'Kommuneinndeling 2024', DATE '2024-01-01', NULL, '3106', 'Delt sør');
+INSERT INTO raw.klass_crosswalk VALUES
+  (131, 1, '0301', 2, '0301', 'same'),
+  (131, 1, '3001', 2, '3101', 'renumbered'),
+  (131, 1, '3002', 2, '3199', 'merged'),
+  (131, 1, '3003', 2, '3199', 'merged'),
+  (131, 1, '3004', 2, '3105', 'split'),
+  (131, 1, '3004', 2, '3106', 'split'),
+  (131, 2, '0301', 2, '0301', 'same'),
+  (131, 2, '3101', 2, '3101', 'same'),
+  (131, 2, '3199', 2, '3199', 'same'),
+  (131, 2, '3105', 2, '3105', 'same'),
+  (131, 2, '3106', 2, '3106', 'same');
+`
+
+func pop(region, year, age string, value any, status string) string {
+	v := "NULL"
+	if value != nil {
+		v = value.(string)
+	}
+	return "('07459', '" + region + "', '" + year + "', 'Personer1', '{\"Region\":\"" + region + "\",\"Kjonn\":\"1\",\"Alder\":\"" + age + "\",\"ContentsCode\":\"Personer1\",\"Tid\":\"" + year + "\"}', " + v + ", '" + status + "', NULL)"
+}
+
+func TestMunicipalityFiguresInTodaysCodes(t *testing.T) {
+	ctx := context.Background()
+	rows := municipalityHistory + `INSERT INTO raw.ssb_values VALUES ` +
+		// 2021 (2020 codes): Moss 10+20 and Rygge 5 → 3199 = 35; age 16 is
+		// not 6-15; Halden 100 → 3101; Deltby split; Oslo has a suppressed age.
+		pop("3002", "2021", "006", "10", "ok") + "," + pop("3002", "2021", "007", "20", "ok") + "," +
+		pop("3002", "2021", "016", "1000", "ok") + "," + pop("3003", "2021", "006", "5", "ok") + "," +
+		pop("3001", "2021", "010", "100", "ok") + "," + pop("3004", "2021", "010", "50", "ok") + "," +
+		pop("0301", "2021", "006", "7", "ok") + "," + pop("0301", "2021", "007", nil, "suppressed") + "," +
+		// 2022: Rygge missing from the table → the merger is incomplete.
+		pop("3002", "2022", "006", "11", "ok") + "," +
+		// 2019 is before the oldest version fetched: read in its codes.
+		pop("3001", "2019", "006", "90", "ok") + "," +
+		// 2024 (2024 codes): 3199 as published.
+		pop("3199", "2024", "006", "40", "ok") + "," +
+		// 2021 in a 2024 code: the 2020 version does not hold it.
+		pop("3101", "2021", "006", "3", "ok") + "," +
+		// The nation, as 0 in 07459 and EAK in KOSTRA.
+		pop("0", "2021", "006", "60000", "ok") + "," +
+		// KOSTRA group size: a ratio, so a merger cannot be summed.
+		`('12255', '3002', '2021', 'KOSgrstr20000', '{}', 14.5, 'ok', NULL),
+		 ('12255', '3003', '2021', 'KOSgrstr20000', '{}', 12.0, 'ok', NULL),
+		 ('12255', '3001', '2021', 'KOSgrstr20000', '{}', 15.25, 'ok', NULL),
+		 ('12255', 'EAK', '2021', 'KOSgrstr20000', '{}', 15.0, 'ok', NULL);
+		INSERT INTO raw.udir_national_tests VALUES
+		 (2023, 'municipality', '3001', 'Halden', -1, 8, 'reading', 'scale_score', 49, 'ok'),
+		 (2023, 'municipality', '3001', 'Halden', -1, 8, 'reading', 'uncertainty', 1.5, 'ok'),
+		 (2023, 'municipality', '3001', 'Halden', -1, 8, 'reading', 'participants', 250, 'ok'),
+		 (2023, 'municipality', '3002', 'Moss', -2, 8, 'reading', 'scale_score', NULL, 'suppressed'),
+		 (2023, 'municipality', '3002', 'Moss', -2, 8, 'reading', 'uncertainty', NULL, 'suppressed'),
+		 (2023, 'municipality', '3002', 'Moss', -2, 8, 'reading', 'participants', NULL, 'suppressed');`
+	b := build(t, []string{"raw.klass_codes", "raw.klass_crosswalk", "raw.ssb_values", "raw.udir_national_tests"}, rows)
+	runScripts(t, b, "core_public", "mart_municipalities")
+
+	type fig struct {
+		value  sql.NullFloat64
+		status string
+		codes  string
+	}
+	got := map[string]fig{}
+	qr, err := b.Query(ctx, `SELECT measure || '|' || breakdown || '|' || municipality_code || '|' || year, value, status, published_codes FROM mart.municipality_figures`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer qr.Close()
+	for qr.Next() {
+		var k string
+		var f fig
+		if err := qr.Scan(&k, &f.value, &f.status, &f.codes); err != nil {
+			t.Fatal(err)
+		}
+		if _, dup := got[k]; dup {
+			t.Errorf("%s twice", k)
+		}
+		got[k] = f
+	}
+	if err := qr.Err(); err != nil {
+		t.Fatal(err)
+	}
+	ok := func(v float64, codes string) fig {
+		return fig{value: sql.NullFloat64{Float64: v, Valid: true}, status: "ok", codes: codes}
+	}
+	none := func(status, codes string) fig { return fig{status: status, codes: codes} }
+	want := map[string]fig{
+		"population_6_15||3199|2021":                       ok(35, "3002,3003"),
+		"population_6_15||3101|2021":                       ok(100, "3001"),
+		"population_6_15||3105|2021":                       none("not_comparable", "3004"),
+		"population_6_15||3106|2021":                       none("not_comparable", "3004"),
+		"population_6_15||0301|2021":                       none("suppressed", "0301"),
+		"population_6_15||3199|2022":                       none("incomplete", "3002"),
+		"population_6_15||3101|2019":                       ok(90, "3001"),
+		"population_6_15||3199|2024":                       ok(40, "3199"),
+		"population_6_15||0|2021":                          ok(60000, "0"),
+		"group_size_2||3199|2021":                          none("not_comparable", "3002,3003"),
+		"group_size_2||3101|2021":                          ok(15.25, "3001"),
+		"group_size_2||0|2021":                             ok(15, "0"),
+		"national_test_scale_score|grade=8,subject=reading|3101|2023":  ok(49, "3001"),
+		"national_test_participants|grade=8,subject=reading|3101|2023": ok(250, "3001"),
+		// 3002 alone in 2023: 3003 did not report, so the merger is incomplete.
+		"national_test_scale_score|grade=8,subject=reading|3199|2023":  none("incomplete", "3002"),
+		"national_test_participants|grade=8,subject=reading|3199|2023": none("incomplete", "3002"),
+	}
+	for k, w := range want {
+		g, found := got[k]
+		if !found {
+			t.Errorf("%s: missing", k)
+			continue
+		}
+		if g != w {
+			t.Errorf("%s = %+v, want %+v", k, g, w)
+		}
+	}
+	for k := range got {
+		if _, found := want[k]; !found {
+			t.Errorf("unexpected row %s: %+v", k, got[k])
+		}
+	}
+
+	var unmapped string
+	if err := b.QueryRow(ctx, `SELECT string_agg(region_code || '/' || year, ',') FROM core.municipality_figures_mapped WHERE to_code IS NULL AND region_code <> '0'`, nil, &unmapped); err != nil {
+		t.Fatal(err)
+	}
+	if unmapped != "3101/2021" {
+		t.Errorf("unmapped figures %q, want 3101/2021 (a 2024 code in 2021)", unmapped)
+	}
+
+	var name, county string
+	if err := b.QueryRow(ctx, `SELECT municipality_name, county_code FROM mart.municipality_figures WHERE municipality_code = '3199' LIMIT 1`, nil, &name, &county); err != nil {
+		t.Fatal(err)
+	}
+	if name != "Moss" || county != "31" {
+		t.Errorf("3199 is %q in county %q, want Moss (trimmed) in 31", name, county)
+	}
+}
+
+func TestPublishedNationalTestsOneRowPerTest(t *testing.T) {
+	ctx := context.Background()
+	b := build(t, []string{"raw.klass_codes", "raw.klass_crosswalk", "raw.ssb_values", "raw.udir_national_tests"}, `
+INSERT INTO raw.udir_national_tests VALUES
+ (2024, 'county', '42', 'Agder', -538, 5, 'english', 'scale_score', 50, 'ok'),
+ (2024, 'county', '42', 'Agder', -538, 5, 'english', 'uncertainty', 0.4, 'ok'),
+ (2024, 'county', '42', 'Agder', -538, 5, 'english', 'participants', 3782, 'ok'),
+ (2024, 'municipality', '4203', 'Arendal', -720, 5, 'english', 'scale_score', NULL, 'suppressed'),
+ (2024, 'municipality', '4203', 'Arendal', -720, 5, 'english', 'uncertainty', NULL, 'suppressed'),
+ (2024, 'municipality', '4203', 'Arendal', -720, 5, 'english', 'participants', 8, 'ok');`)
+	runScripts(t, b, "core_public")
+	var score, unc, n sql.NullFloat64
+	var status string
+	if err := b.QueryRow(ctx, `SELECT scale_score, uncertainty, participants, status FROM core.published_national_tests WHERE unit_code = '42'`, nil, &score, &unc, &n, &status); err != nil {
+		t.Fatal(err)
+	}
+	if score.Float64 != 50 || unc.Float64 != 0.4 || n.Float64 != 3782 || status != "ok" {
+		t.Errorf("Agder: %v %v %v %s", score, unc, n, status)
+	}
+	if err := b.QueryRow(ctx, `SELECT scale_score, uncertainty, participants, status FROM core.published_national_tests WHERE unit_code = '4203'`, nil, &score, &unc, &n, &status); err != nil {
+		t.Fatal(err)
+	}
+	if score.Valid || unc.Valid || n.Float64 != 8 || status != "suppressed" {
+		t.Errorf("Arendal: %v %v %v %s, want a suppressed score with its 8 participants", score, unc, n, status)
+	}
+	var rows int
+	if err := b.QueryRow(ctx, `SELECT count(*) FROM core.published_national_tests`, nil, &rows); err != nil {
+		t.Fatal(err)
+	}
+	if rows != 2 {
+		t.Errorf("%d rows, want 2 (one per unit and test)", rows)
+	}
+}
