@@ -48,10 +48,16 @@ func (a *app) benchCmd() *cobra.Command {
   pull   a national pull of the public sources (the built-in 'sources' pipeline: NSR, KLASS, udir)
          from the API emulator over the same nation on loopback, into a fresh warehouse:
          wall time, requests and bytes (from raw.responses).
+  land   landing and typing saved payloads: the udir report-API pivots the pull fetched,
+         written to files (each 20 times), parsed and typed by skolestat (the udir
+         connector's parser, Arrow records loaded into DuckDB) against DuckDB's read_json of
+         the same files typed in SQL to the same rows, best of --repeat. Target >= 0.5.
+         Runs the pull first.
 
 Figures depend on the machine; the command line and the machine are printed with them.`,
 		Example: `  skolestat bench --dir bench-out
-  skolestat bench --only load --scale 0.2 --repeat 5`,
+  skolestat bench --only load --scale 0.2 --repeat 5
+  skolestat bench --only land --scale 1.0`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
@@ -70,8 +76,13 @@ Figures depend on the machine; the command line and the machine are printed with
 					return err
 				}
 			}
-			if want(only, "pull") {
-				return a.benchPull(ctx, dir, micro)
+			if want(only, "pull") || want(only, "land") {
+				if err := a.benchPull(ctx, dir, micro); err != nil {
+					return err
+				}
+			}
+			if want(only, "land") {
+				return a.benchLand(ctx, dir, repeat)
 			}
 			return nil
 		},
@@ -79,7 +90,7 @@ Figures depend on the machine; the command line and the machine are printed with
 	cmd.Flags().StringVar(&dir, "dir", "bench-out", "working folder (replaced as needed)")
 	cmd.Flags().Float64Var(&scale, "scale", 1.0, "size of the simulated nation")
 	cmd.Flags().IntVar(&repeat, "repeat", 3, "timed repetitions of the load comparison (best is reported)")
-	cmd.Flags().StringSliceVar(&only, "only", nil, "run only these benchmarks: demo, load, pull")
+	cmd.Flags().StringSliceVar(&only, "only", nil, "run only these benchmarks: demo, load, pull, land")
 	return cmd
 }
 
