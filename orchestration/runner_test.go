@@ -36,23 +36,45 @@ var schoolsSchema = arrow.NewSchema([]arrow.Field{
 
 // fakeSource offers one restricted stream, schools, with n rows. Its first
 // `fail` reads (counted in *reads) yield every row and then end with an
-// error, as a file that breaks off would.
+// error, as a file that breaks off would. With pupils set it offers a
+// second stream, pupils, and it is the pupils reads that break off: the
+// schools stream has landed, data-quality row and all, by then.
 type fakeSource struct {
-	n     int
-	fail  int
-	reads *int
+	n      int
+	fail   int
+	pupils bool
+	reads  *int
 }
 
 type fakeConfig struct {
-	Rows int `yaml:"rows"`
-	Fail int `yaml:"fail"`
+	Rows   int  `yaml:"rows"`
+	Fail   int  `yaml:"fail"`
+	Pupils bool `yaml:"pupils"`
 }
 
+var pupilsSchema = arrow.NewSchema([]arrow.Field{
+	{Name: "pupil_id", Type: arrow.BinaryTypes.String},
+	{Name: "birth_year", Type: arrow.PrimitiveTypes.Int32},
+	{Name: "gender", Type: arrow.BinaryTypes.String},
+	{Name: "immigrant_background", Type: arrow.BinaryTypes.String},
+	{Name: "parent_education", Type: arrow.BinaryTypes.String},
+	{Name: "household_income", Type: arrow.PrimitiveTypes.Int64, Nullable: true},
+	{Name: "source_file", Type: arrow.BinaryTypes.String},
+	{Name: "source_row", Type: arrow.PrimitiveTypes.Int64},
+}, nil)
+
 func (s fakeSource) Streams(context.Context) ([]connectors.Stream, error) {
-	return []connectors.Stream{{Name: "schools", Schema: schoolsSchema, Restricted: true}}, nil
+	streams := []connectors.Stream{{Name: "schools", Schema: schoolsSchema, Restricted: true}}
+	if s.pupils {
+		streams = append(streams, connectors.Stream{Name: "pupils", Schema: pupilsSchema, Restricted: true})
+	}
+	return streams, nil
 }
 
 func (s fakeSource) Read(ctx context.Context, stream string, _ connectors.Checkpoint) (connectors.Batches, error) {
+	if stream == "pupils" {
+		return s.readPupils()
+	}
 	b := array.NewRecordBuilder(memory.DefaultAllocator, schoolsSchema)
 	defer b.Release()
 	for i := 0; i < s.n; i++ {
@@ -70,11 +92,36 @@ func (s fakeSource) Read(ctx context.Context, stream string, _ connectors.Checkp
 	rdr, err := array.NewRecordReader(schoolsSchema, []arrow.RecordBatch{rec})
 	rec.Release()
 	fb := &fakeBatches{RecordReader: rdr}
-	if s.reads != nil {
+	if s.reads != nil && !s.pupils {
 		*s.reads++
 		if *s.reads <= s.fail {
 			fb.err = errors.New("connection reset")
 		}
+	}
+	return fb, err
+}
+
+// readPupils yields n pupils and, for the first `fail` reads, breaks off.
+func (s fakeSource) readPupils() (connectors.Batches, error) {
+	b := array.NewRecordBuilder(memory.DefaultAllocator, pupilsSchema)
+	defer b.Release()
+	for i := 0; i < s.n; i++ {
+		b.Field(0).(*array.StringBuilder).Append("p" + string(rune('0'+i)))
+		b.Field(1).(*array.Int32Builder).Append(2010)
+		b.Field(2).(*array.StringBuilder).Append("G")
+		b.Field(3).(*array.StringBuilder).Append("none")
+		b.Field(4).(*array.StringBuilder).Append("unknown")
+		b.Field(5).(*array.Int64Builder).AppendNull()
+		b.Field(6).(*array.StringBuilder).Append("pupils.csv")
+		b.Field(7).(*array.Int64Builder).Append(int64(i + 1))
+	}
+	rec := b.NewRecordBatch()
+	rdr, err := array.NewRecordReader(pupilsSchema, []arrow.RecordBatch{rec})
+	rec.Release()
+	fb := &fakeBatches{RecordReader: rdr}
+	*s.reads++
+	if *s.reads <= s.fail {
+		fb.err = errors.New("connection reset")
 	}
 	return fb, err
 }
@@ -102,7 +149,7 @@ func testRunner(t *testing.T, wh string, calls *int) *Runner {
 		New: func() any { return &fakeConfig{Rows: 3} },
 		Build: func(c any, _ connectors.Env) (connectors.Source, error) {
 			cfg := c.(*fakeConfig)
-			return fakeSource{n: cfg.Rows, fail: cfg.Fail, reads: &reads}, nil
+			return fakeSource{n: cfg.Rows, fail: cfg.Fail, pupils: cfg.Pupils, reads: &reads}, nil
 		},
 	})
 	trs := transforms.NewRegistry()
@@ -284,9 +331,7 @@ func TestRunRefusedWhileLocked(t *testing.T) {
 
 // TestRetriedExtractStartsClean: an extract attempt runs outside a
 // transaction, so the one that broke off has already landed its rows when
-// the retry starts. The retry must replace them, not add to them. (The
-// fake breaks off before any data-quality row is written, so the deletion
-// of an earlier attempt's data-quality rows is not exercised here.)
+// the retry starts. The retry must replace them, not add to them.
 func TestRetriedExtractStartsClean(t *testing.T) {
 	dir := t.TempDir()
 	wh := filepath.Join(dir, "w.duckdb")
@@ -316,5 +361,38 @@ steps:
 	}
 	if got := query(t, wh, "SELECT string_agg(attempt || ':' || status, ' ' ORDER BY attempt) FROM meta.steps"); got != "1:failed 2:failed 3:succeeded" {
 		t.Errorf("meta.steps = %s", got)
+	}
+}
+
+// TestRetryClearsTheEarlierAttemptsDataQuality: when the second stream of
+// a step breaks off, the first has landed and recorded its data-quality
+// row; the retry lands it again and must leave one row per check, not one
+// per attempt.
+func TestRetryClearsTheEarlierAttemptsDataQuality(t *testing.T) {
+	dir := t.TempDir()
+	wh := filepath.Join(dir, "w.duckdb")
+	calls := 0
+	r := testRunner(t, wh, &calls)
+	const pipeline = `name: retry
+steps:
+  - id: extract
+    kind: extract
+    uses: fake
+    with: {rows: 3, fail: 2, pupils: true}
+    retry: {attempts: 3, backoff: 1ms}
+`
+	p, err := pipelines.Load("retry.yaml", []byte(pipeline), nil, r.Catalog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := r.Run(context.Background(), p)
+	if err != nil || !res.Published {
+		t.Fatalf("run: %v (published %v); want published on the third attempt", err, res.Published)
+	}
+	if got := query(t, wh, "SELECT string_agg(table_name || ':' || check_name || '=' || rows, ' ' ORDER BY table_name) FROM meta.data_quality"); got != "restricted.pupils:loaded=3 restricted.schools:loaded=3" {
+		t.Errorf("data quality = %s; want one loaded row per table (the last attempt's)", got)
+	}
+	if got := query(t, wh, "SELECT (SELECT count(*) FROM restricted.schools)::VARCHAR || ' ' || (SELECT count(*) FROM restricted.pupils)::VARCHAR"); got != "3 3" {
+		t.Errorf("schools and pupils rows: %s; want 3 3", got)
 	}
 }
