@@ -73,11 +73,18 @@ func (s fakeSource) Streams(context.Context) ([]connectors.Stream, error) {
 
 func (s fakeSource) Read(ctx context.Context, stream string, _ connectors.Checkpoint) (connectors.Batches, error) {
 	if stream == "pupils" {
-		return s.readPupils()
+		return s.batches(pupilsSchema, true, func(b *array.RecordBuilder, i int) {
+			b.Field(0).(*array.StringBuilder).Append("p" + string(rune('0'+i)))
+			b.Field(1).(*array.Int32Builder).Append(2010)
+			b.Field(2).(*array.StringBuilder).Append("G")
+			b.Field(3).(*array.StringBuilder).Append("none")
+			b.Field(4).(*array.StringBuilder).Append("unknown")
+			b.Field(5).(*array.Int64Builder).AppendNull()
+			b.Field(6).(*array.StringBuilder).Append("pupils.csv")
+			b.Field(7).(*array.Int64Builder).Append(int64(i + 1))
+		})
 	}
-	b := array.NewRecordBuilder(memory.DefaultAllocator, schoolsSchema)
-	defer b.Release()
-	for i := 0; i < s.n; i++ {
+	return s.batches(schoolsSchema, !s.pupils, func(b *array.RecordBuilder, i int) {
 		b.Field(0).(*array.StringBuilder).Append("97400000" + string(rune('0'+i)))
 		b.Field(1).(*array.StringBuilder).Append("Skole " + string(rune('A'+i)))
 		b.Field(2).(*array.StringBuilder).Append("0301")
@@ -87,41 +94,26 @@ func (s fakeSource) Read(ctx context.Context, stream string, _ connectors.Checkp
 		b.Field(6).(*array.Int32Builder).Append(2024)
 		b.Field(7).(*array.StringBuilder).Append("schools.csv")
 		b.Field(8).(*array.Int64Builder).Append(int64(i + 1))
+	})
+}
+
+// batches yields n rows made by row; a stream that may break off counts
+// the read and breaks off for the first `fail` of them.
+func (s fakeSource) batches(schema *arrow.Schema, mayBreak bool, row func(b *array.RecordBuilder, i int)) (connectors.Batches, error) {
+	b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
+	defer b.Release()
+	for i := 0; i < s.n; i++ {
+		row(b, i)
 	}
 	rec := b.NewRecordBatch()
-	rdr, err := array.NewRecordReader(schoolsSchema, []arrow.RecordBatch{rec})
+	rdr, err := array.NewRecordReader(schema, []arrow.RecordBatch{rec})
 	rec.Release()
 	fb := &fakeBatches{RecordReader: rdr}
-	if s.reads != nil && !s.pupils {
+	if mayBreak && s.reads != nil {
 		*s.reads++
 		if *s.reads <= s.fail {
 			fb.err = errors.New("connection reset")
 		}
-	}
-	return fb, err
-}
-
-// readPupils yields n pupils and, for the first `fail` reads, breaks off.
-func (s fakeSource) readPupils() (connectors.Batches, error) {
-	b := array.NewRecordBuilder(memory.DefaultAllocator, pupilsSchema)
-	defer b.Release()
-	for i := 0; i < s.n; i++ {
-		b.Field(0).(*array.StringBuilder).Append("p" + string(rune('0'+i)))
-		b.Field(1).(*array.Int32Builder).Append(2010)
-		b.Field(2).(*array.StringBuilder).Append("G")
-		b.Field(3).(*array.StringBuilder).Append("none")
-		b.Field(4).(*array.StringBuilder).Append("unknown")
-		b.Field(5).(*array.Int64Builder).AppendNull()
-		b.Field(6).(*array.StringBuilder).Append("pupils.csv")
-		b.Field(7).(*array.Int64Builder).Append(int64(i + 1))
-	}
-	rec := b.NewRecordBatch()
-	rdr, err := array.NewRecordReader(pupilsSchema, []arrow.RecordBatch{rec})
-	rec.Release()
-	fb := &fakeBatches{RecordReader: rdr}
-	*s.reads++
-	if *s.reads <= s.fail {
-		fb.err = errors.New("connection reset")
 	}
 	return fb, err
 }
@@ -329,22 +321,11 @@ func TestRunRefusedWhileLocked(t *testing.T) {
 	}
 }
 
-// TestRetriedExtractStartsClean: an extract attempt runs outside a
-// transaction, so the one that broke off has already landed its rows when
-// the retry starts. The retry must replace them, not add to them.
-func TestRetriedExtractStartsClean(t *testing.T) {
-	dir := t.TempDir()
-	wh := filepath.Join(dir, "w.duckdb")
-	calls := 0
-	r := testRunner(t, wh, &calls)
-	const pipeline = `name: retry
-steps:
-  - id: extract
-    kind: extract
-    uses: fake
-    with: {rows: 4, fail: 2}
-    retry: {attempts: 3, backoff: 1ms}
-`
+// runRetried runs one fake extract step configured by with, three
+// attempts allowed, and wants it published.
+func runRetried(t *testing.T, r *Runner, with string) {
+	t.Helper()
+	pipeline := "name: retry\nsteps:\n  - {id: extract, kind: extract, uses: fake, with: " + with + ", retry: {attempts: 3, backoff: 1ms}}\n"
 	p, err := pipelines.Load("retry.yaml", []byte(pipeline), nil, r.Catalog())
 	if err != nil {
 		t.Fatal(err)
@@ -353,6 +334,17 @@ steps:
 	if err != nil || !res.Published {
 		t.Fatalf("run: %v (published %v); want published on the third attempt", err, res.Published)
 	}
+}
+
+// TestRetriedExtractStartsClean: an extract attempt runs outside a
+// transaction, so the one that broke off has already landed its rows when
+// the retry starts. The retry must replace them, not add to them.
+func TestRetriedExtractStartsClean(t *testing.T) {
+	dir := t.TempDir()
+	wh := filepath.Join(dir, "w.duckdb")
+	calls := 0
+	r := testRunner(t, wh, &calls)
+	runRetried(t, r, "{rows: 4, fail: 2}")
 	if got := query(t, wh, "SELECT count(*)::VARCHAR || ' rows, ' || count(DISTINCT school_orgnr)::VARCHAR || ' schools' FROM restricted.schools"); got != "4 rows, 4 schools" {
 		t.Errorf("restricted.schools: %s; want 4 rows, 4 schools", got)
 	}
@@ -373,22 +365,7 @@ func TestRetryClearsTheEarlierAttemptsDataQuality(t *testing.T) {
 	wh := filepath.Join(dir, "w.duckdb")
 	calls := 0
 	r := testRunner(t, wh, &calls)
-	const pipeline = `name: retry
-steps:
-  - id: extract
-    kind: extract
-    uses: fake
-    with: {rows: 3, fail: 2, pupils: true}
-    retry: {attempts: 3, backoff: 1ms}
-`
-	p, err := pipelines.Load("retry.yaml", []byte(pipeline), nil, r.Catalog())
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := r.Run(context.Background(), p)
-	if err != nil || !res.Published {
-		t.Fatalf("run: %v (published %v); want published on the third attempt", err, res.Published)
-	}
+	runRetried(t, r, "{rows: 3, fail: 2, pupils: true}")
 	if got := query(t, wh, "SELECT string_agg(table_name || ':' || check_name || '=' || rows, ' ' ORDER BY table_name) FROM meta.data_quality"); got != "restricted.pupils:loaded=3 restricted.schools:loaded=3" {
 		t.Errorf("data quality = %s; want one loaded row per table (the last attempt's)", got)
 	}
