@@ -10,7 +10,6 @@ import (
 	"hash"
 	"log/slog"
 	"net/url"
-	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -21,42 +20,37 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/skolestat/skolestat/connectors"
-	"github.com/skolestat/skolestat/connectors/cell"
 	"github.com/skolestat/skolestat/internal/httpclient"
 )
 
-// The connector "udir": the national tests (nasjonale prøver) from the
-// report API, one row per unit, year, grade, subject and measure.
+// The connector "udir": the reports of udir's report API, each kind of
+// report to its own stream (reports.go): national tests, grunnskolepoeng,
+// grades, GSI and absence, one row per unit, year, measure and the
+// report's other dimensions.
 //
 // For each report it reads the Rapportside (for the data and filterVerdier
 // endpoints: never hard-coded, udir changes their versions), then the
-// filterVerdier (years, grades, tests, and the unit tree for the nation's
-// EnhetID), then one data request per year × grade × test with
-// inkluderKoder=true, drilling from the nation to the municipalities (or
-// the schools). The grade, test and year a pivot holds are read from its
+// filterVerdier (years and the report's other filters, and the unit tree
+// for the nation's EnhetID), then one data request per year and selection
+// with inkluderKoder=true, starting from the page's filterDefaultVerdier
+// and overriding, drilling from the nation to the municipalities (or the
+// schools). The year and the selection a pivot holds are read from its
 // header and must be the ones asked for: the API answers some filters it
 // does not take with another selection rather than an error. A response of
 // another shape fails the read with a *connectors.PayloadError naming the
 // endpoint and the field and carrying the payload. Every request goes
 // through the run's shared HTTP client.
 //
-// Incremental: the checkpoint is the SHA-256 of the data requests and
-// their answers; a read whose answers hash the same reports the stream
+// Incremental: a stream's checkpoint is the SHA-256 of its data requests
+// and their answers; a read whose answers hash the same reports the stream
 // unchanged.
 
 // DefaultBaseURL is the real report API.
 const DefaultBaseURL = "https://statistikkportalen.udir.no/api/rapportering"
 
-// Stream is the one stream: raw.udir_national_tests.
-const Stream = "udir_national_tests"
-
-// DefaultReports are the national test reports: 8th and 9th grade, and
-// 5th grade.
-var DefaultReports = []string{"GSK_NP_Geografisk", "GSK_NP_Geo_Trinn5"}
-
 // FirstYear is the first school year (autumn year) of the national tests
 // in the report API: the scale changed in 2022-23 and udir removed the
-// older results.
+// older results. The other reports have no such bound.
 const FirstYear = 2022
 
 // Levels of Config.Level.
@@ -69,9 +63,12 @@ const (
 type Config struct {
 	BaseURL string   `yaml:"base_url"` // default DefaultBaseURL; the emulator's address + /udir in tests and the demo
 	Reports []string `yaml:"reports"`  // Rapportside codes; default DefaultReports
-	// Years are autumn years (2023 = 2023-24); default every year the
-	// reports offer from FirstYear. A year a report does not offer fails
-	// the read.
+	// Kinds gives the kind (reports.go) of a report code the connector
+	// does not know, or overrides the kind of one it knows: {code: kind}.
+	Kinds map[string]string `yaml:"kinds"`
+	// Years are autumn years (2023 = 2023-24); default every year each
+	// report offers (the national tests from FirstYear). A year a report
+	// does not offer fails the read of its stream.
 	Years []int `yaml:"years"`
 	// Level is how deep to drill: "municipality" (default) or "school".
 	Level string `yaml:"level"`
@@ -79,7 +76,7 @@ type Config struct {
 
 func init() {
 	connectors.Default.Register("udir", connectors.Factory{
-		Doc: "udir's report API: national test results (nasjonale prøver) by county, municipality or school",
+		Doc: "udir's report API: national tests, grunnskolepoeng, grades, GSI and absence by county, municipality or school",
 		New: func() any {
 			return &Config{BaseURL: DefaultBaseURL, Reports: slices.Clone(DefaultReports), Level: LevelMunicipalities}
 		},
@@ -97,38 +94,14 @@ func init() {
 	})
 }
 
-// Schema is the schema of the records Read yields.
-var Schema = arrow.NewSchema([]arrow.Field{
-	{Name: "school_year", Type: arrow.PrimitiveTypes.Int32},
-	{Name: "unit_level", Type: arrow.BinaryTypes.String},
-	{Name: "unit_code", Type: arrow.BinaryTypes.String},
-	{Name: "unit_name", Type: arrow.BinaryTypes.String},
-	{Name: "enhet_id", Type: arrow.PrimitiveTypes.Int64, Nullable: true},
-	{Name: "grade", Type: arrow.PrimitiveTypes.Int32},
-	{Name: "subject", Type: arrow.BinaryTypes.String},
-	{Name: "measure", Type: arrow.BinaryTypes.String},
-	{Name: "value", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
-	{Name: "status", Type: arrow.BinaryTypes.String},
-}, nil)
-
-// measures maps the pivot's measure headers to the measure column.
-var measures = map[string]string{
-	"Skalapoeng":            "scale_score",
-	"Usikkerhet":            "uncertainty",
-	"Antall elever deltatt": "participants",
-}
-
-// subjects maps ProevetypeID kode to the subject column, as in the
-// microdata contract.
-var subjects = map[string]string{"NPENG": "english", "NPLES": "reading", "NPREG": "numeracy"}
-
-// Source reads the national tests. It implements connectors.Source; a
-// unit that comes twice for the same year, grade and test is a
+// Source reads the configured reports. It implements connectors.Source;
+// a unit that comes twice for the same year and selection is a
 // PayloadError (the rows are in memory, so no SQL check is needed).
 type Source struct {
-	cfg  Config
-	http *httpclient.Client
-	log  *slog.Logger
+	cfg   Config
+	kinds map[string]Kind // report code → kind
+	http  *httpclient.Client
+	log   *slog.Logger
 }
 
 // New checks cfg, fills its defaults and returns a Source fetching through
@@ -145,8 +118,16 @@ func New(cfg Config, client *httpclient.Client) (*Source, error) {
 	if len(cfg.Reports) == 0 {
 		cfg.Reports = slices.Clone(DefaultReports)
 	}
+	kinds, err := resolveKinds(cfg.Reports, cfg.Kinds)
+	if err != nil {
+		return nil, err
+	}
+	hasTests := false
+	for _, k := range kinds {
+		hasTests = hasTests || k == KindNationalTests
+	}
 	for _, y := range cfg.Years {
-		if y < FirstYear {
+		if hasTests && y < FirstYear {
 			return nil, fmt.Errorf("udir: year %d: the national tests are in the report API from %d-%02d", y, FirstYear, (FirstYear+1)%100)
 		}
 	}
@@ -157,7 +138,7 @@ func New(cfg Config, client *httpclient.Client) (*Source, error) {
 	default:
 		return nil, fmt.Errorf("udir: level %q: want %q or %q", cfg.Level, LevelMunicipalities, LevelSchools)
 	}
-	return &Source{cfg: cfg, http: client, log: slog.New(slog.DiscardHandler)}, nil
+	return &Source{cfg: cfg, kinds: kinds, http: client, log: slog.New(slog.DiscardHandler)}, nil
 }
 
 var _ connectors.Checker = (*Source)(nil)
@@ -179,9 +160,17 @@ func (s *Source) Check(ctx context.Context) (string, error) {
 	return endpoint, nil
 }
 
-// Streams lists the one stream.
+// Streams lists the streams of the configured reports, in the order of
+// their first report.
 func (s *Source) Streams(context.Context) ([]connectors.Stream, error) {
-	return []connectors.Stream{{Name: Stream, Description: "National test results (udir report API), one row per unit, year, grade, subject and measure", Schema: Schema}}, nil
+	var out []connectors.Stream
+	for _, code := range s.cfg.Reports {
+		spec := kinds[s.kinds[code]]
+		if !slices.ContainsFunc(out, func(st connectors.Stream) bool { return st.Name == spec.stream }) {
+			out = append(out, connectors.Stream{Name: spec.stream, Description: spec.description, Schema: spec.schema})
+		}
+	}
+	return out, nil
 }
 
 // checkpoint is what a read leaves for the next one.
@@ -192,37 +181,50 @@ type checkpoint struct {
 
 const checkpointVersion = 1
 
-// Read fetches every report. From a checkpoint of an earlier read whose
-// data requests and answers hash the same, the stream is unchanged: no
-// record, Unchanged true.
+// Read fetches every configured report of the stream's kind. From a
+// checkpoint of an earlier read whose data requests and answers hash the
+// same, the stream is unchanged: no record, Unchanged true.
 func (s *Source) Read(ctx context.Context, stream string, from connectors.Checkpoint) (connectors.Batches, error) {
-	if stream != Stream {
-		return nil, fmt.Errorf("udir: no stream %q", stream)
+	var reports []string
+	var spec kindSpec
+	for _, code := range s.cfg.Reports {
+		if k := kinds[s.kinds[code]]; k.stream == stream {
+			reports, spec = append(reports, code), k
+		}
 	}
-	r := &reading{src: s, hash: sha256.New(), b: array.NewRecordBuilder(memory.DefaultAllocator, Schema)}
+	if len(reports) == 0 {
+		return nil, fmt.Errorf("udir: no stream %q among the configured reports", stream)
+	}
+	r := &reading{src: s, hash: sha256.New(), b: array.NewRecordBuilder(memory.DefaultAllocator, spec.schema)}
 	defer r.b.Release()
 	defer func() {
 		for _, rec := range r.recs {
 			rec.Release()
 		}
 	}()
-	for _, kode := range s.cfg.Reports {
-		if err := r.report(ctx, kode); err != nil {
+	for _, code := range reports {
+		var err error
+		if s.kinds[code] == KindNationalTests {
+			err = r.report(ctx, code)
+		} else {
+			err = r.table(ctx, code, s.kinds[code])
+		}
+		if err != nil {
 			return nil, err
 		}
 	}
 	cur := checkpoint{Version: checkpointVersion, Data: hex.EncodeToString(r.hash.Sum(nil))}
 	var prev checkpoint
 	if len(from) > 0 && json.Unmarshal(from, &prev) == nil && prev == cur {
-		s.log.Info("udir: national tests unchanged", "requests", r.requests)
-		return connectors.NothingChanged(Schema, from), nil
+		s.log.Info("udir: stream unchanged", "stream", stream, "requests", r.requests)
+		return connectors.NothingChanged(spec.schema, from), nil
 	}
 	cp, err := json.Marshal(cur)
 	if err != nil {
 		return nil, fmt.Errorf("udir: saving the checkpoint: %w", err)
 	}
-	s.log.Info("udir: national tests read", "requests", r.requests, "rows", r.rows, "empty_combinations", r.empty)
-	return connectors.Records(Schema, r.recs, cp)
+	s.log.Info("udir: stream read", "stream", stream, "requests", r.requests, "rows", r.rows, "empty_combinations", r.empty)
+	return connectors.Records(spec.schema, r.recs, cp)
 }
 
 // reading is the state of one Read.
@@ -234,7 +236,7 @@ type reading struct {
 	requests int
 	rows     int
 	empty    int
-	units    map[string]bool // year, level, code, grade, subject of the rows so far
+	units    map[string]bool // the keys of the rows so far: year, level, code and selection
 }
 
 // get fetches a path relative to the base URL.
@@ -248,118 +250,91 @@ func (r *reading) get(ctx context.Context, path string, what string) (string, []
 	return endpoint, resp.Body, nil
 }
 
+// getData fetches a data request and adds it and its answer to the
+// stream's hash.
+func (r *reading) getData(ctx context.Context, path string, filters map[string][]int64, radSti, what string) (string, []byte, error) {
+	q := url.Values{"filter": {filterExpr(filters)}, "radSti": {radSti}, "inkluderKoder": {"true"}}
+	endpoint, body, err := r.get(ctx, path+"?"+q.Encode(), what)
+	if err != nil {
+		return endpoint, nil, err
+	}
+	r.hash.Write([]byte(endpoint + "\n"))
+	r.hash.Write(body)
+	r.hash.Write([]byte("\n"))
+	return endpoint, body, nil
+}
+
 func payloadErr(endpoint, field string, err error, payload []byte) error {
 	return &connectors.PayloadError{Source: "udir", Endpoint: endpoint, Field: field, Err: err, Payload: payload}
 }
 
-// grade is a grade to ask for: TrinnID id, or none when the report takes
-// no TrinnID (5th grade); the number comes from the header then.
-type grade struct {
-	id     int64
-	number int // 0 when the report takes no TrinnID
-	hasID  bool
+// opened is a report whose page and filter values have been read.
+type opened struct {
+	kode       string
+	page       *ReportPage
+	dataPath   string
+	fvEndpoint string
+	fv         []byte
+	tree       *UnitTree
+	nation     Unit
+	byKode     map[string]Unit
 }
 
-// test is a ProevetypeID to ask for.
-type test struct {
-	id      int64
-	navn    string
-	subject string
-}
-
-// year is a SkoleAarID to ask for.
-type year struct {
-	id     int64
-	navn   string
-	autumn int
-}
-
-// report reads one report page and all its data.
-func (r *reading) report(ctx context.Context, kode string) error {
+// open reads a report's page and filter values and finds the nation.
+func (r *reading) open(ctx context.Context, kode string) (*opened, error) {
 	endpoint, body, err := r.get(ctx, "rest/v1/Rapportside/"+url.PathEscape(kode), "report page "+kode)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	page, err := ParseReportPage(body)
 	if err != nil {
-		return payloadErr(endpoint, "rappside", err, body)
+		return nil, payloadErr(endpoint, "rappside", err, body)
 	}
 	if page.Kode != kode {
-		return payloadErr(endpoint, "rappside.kode", fmt.Errorf("%q answered for %q", page.Kode, kode), body)
+		return nil, payloadErr(endpoint, "rappside.kode", fmt.Errorf("%q answered for %q", page.Kode, kode), body)
 	}
-	dataPath, _ := page.DataEndpoint() // ParseReportPage made sure there is one
-	endpoint, fv, err := r.get(ctx, page.FilterValuesEndpoint, "the filter values of "+kode)
+	o := &opened{kode: kode, page: page}
+	o.dataPath, _ = page.DataEndpoint() // ParseReportPage made sure there is one
+	o.fvEndpoint, o.fv, err = r.get(ctx, page.FilterValuesEndpoint, "the filter values of "+kode)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	years, err := r.years(fv, kode)
-	if err != nil {
-		return payloadErr(endpoint, "SkoleAarID", err, fv)
+	if o.tree, err = Units(o.fv); err != nil {
+		return nil, payloadErr(o.fvEndpoint, "EnhetID", err, o.fv)
 	}
-	tests, err := r.tests(fv, kode)
-	if err != nil {
-		return payloadErr(endpoint, "ProevetypeID", err, fv)
-	}
-	grades := []grade{{}}
-	if slices.Contains(page.Filters, "TrinnID") {
-		if grades, err = gradesOf(fv); err != nil {
-			return payloadErr(endpoint, "TrinnID", err, fv)
-		}
-	}
-	tree, err := Units(fv)
-	if err != nil {
-		return payloadErr(endpoint, "EnhetID", err, fv)
-	}
-	nation := -1
-	for i, u := range tree.Units {
+	found := false
+	o.byKode = make(map[string]Unit, len(o.tree.Units))
+	for _, u := range o.tree.Units {
+		o.byKode[u.Kode] = u
 		if u.Level == LevelNation && u.Kode == "I" {
-			nation = i
+			o.nation, found = u, true
 		}
 	}
-	if nation < 0 {
-		return payloadErr(endpoint, "EnhetID", errors.New("no unit with kode \"I\" (Hele landet)"), fv)
+	if !found {
+		return nil, payloadErr(o.fvEndpoint, "EnhetID", errors.New("no unit with kode \"I\" (Hele landet)"), o.fv)
 	}
-	byKode := make(map[string]Unit, len(tree.Units))
-	for _, u := range tree.Units {
-		byKode[u.Kode] = u
+	return o, nil
+}
+
+// filters are the page's defaults with the given filters set over them.
+func (o *opened) filters(set map[string][]int64) map[string][]int64 {
+	out := make(map[string][]int64, len(o.page.DefaultFilters)+len(set))
+	for k, v := range o.page.DefaultFilters {
+		out[k] = v
 	}
-	radSti := "*.*"
+	for k, v := range set {
+		out[k] = v
+	}
+	out["EnhetID"] = []int64{o.nation.ID}
+	return out
+}
+
+// radSti is the row path below the nation for the configured level.
+func (r *reading) radSti() string {
 	if r.src.cfg.Level == LevelSchools {
-		radSti = "*.*.*"
+		return "*.*.*"
 	}
-	for _, y := range years {
-		for _, g := range grades {
-			for _, t := range tests {
-				filters := map[string][]int64{}
-				for k, v := range page.DefaultFilters {
-					filters[k] = v
-				}
-				filters["SkoleAarID"] = []int64{y.id}
-				filters["ProevetypeID"] = []int64{t.id}
-				filters["EnhetID"] = []int64{tree.Units[nation].ID}
-				filters["VisAntallRaderDeltatt"] = []int64{1}
-				if g.hasID {
-					filters["TrinnID"] = []int64{g.id}
-				}
-				q := url.Values{"filter": {filterExpr(filters)}, "radSti": {radSti}, "inkluderKoder": {"true"}}
-				what := fmt.Sprintf("%s %s %s", kode, y.navn, t.navn)
-				if g.hasID {
-					what = fmt.Sprintf("%s %s grade %d %s", kode, y.navn, g.number, t.navn)
-				}
-				endpoint, body, err := r.get(ctx, dataPath+"?"+q.Encode(), what)
-				if err != nil {
-					return err
-				}
-				r.hash.Write([]byte(endpoint + "\n"))
-				r.hash.Write(body)
-				r.hash.Write([]byte("\n"))
-				if err := r.data(endpoint, body, y, g, t, byKode); err != nil {
-					return err
-				}
-			}
-		}
-	}
-	return nil
+	return "*.*"
 }
 
 // filterExpr writes filters as the API reads them: Name(v1_v2)_Name2(v),
@@ -379,173 +354,4 @@ func filterExpr(filters map[string][]int64) string {
 		parts = append(parts, k+"("+strings.Join(vals, "_")+")")
 	}
 	return strings.Join(parts, "_")
-}
-
-// years are the report's SkoleAarID values to ask for: from FirstYear, the
-// configured ones if any (each must be offered).
-func (r *reading) years(fv []byte, kode string) ([]year, error) {
-	vals, err := FilterValues(fv, "SkoleAarID")
-	if err != nil {
-		return nil, err
-	}
-	offered := map[int]year{}
-	for i, v := range vals {
-		autumn := int(v.ID / 10000)
-		if v.ID%10000 != int64(autumn+1) {
-			return nil, fmt.Errorf("SkoleAarID[%d]: id %d is not a school year (like 20242025)", i, v.ID)
-		}
-		if autumn >= FirstYear {
-			offered[autumn] = year{id: v.ID, navn: v.Navn, autumn: autumn}
-		}
-	}
-	want := r.src.cfg.Years
-	if len(want) == 0 {
-		for a := range offered {
-			want = append(want, a)
-		}
-	}
-	slices.Sort(want)
-	var out []year
-	for _, a := range slices.Compact(want) {
-		y, ok := offered[a]
-		if !ok {
-			return nil, fmt.Errorf("report %s does not offer the school year %d-%02d", kode, a, (a+1)%100)
-		}
-		out = append(out, y)
-	}
-	return out, nil
-}
-
-// tests are the report's tests whose kode is known.
-func (r *reading) tests(fv []byte, kode string) ([]test, error) {
-	vals, err := FilterValues(fv, "ProevetypeID")
-	if err != nil {
-		return nil, err
-	}
-	var out []test
-	for _, v := range vals {
-		s, ok := subjects[v.Kode]
-		if !ok {
-			r.src.log.Warn("udir: skipping a test of unknown kode", "report", kode, "kode", v.Kode, "navn", v.Navn)
-			continue
-		}
-		out = append(out, test{id: v.ID, navn: v.Navn, subject: s})
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("none of the %d tests is NPENG, NPLES or NPREG", len(vals))
-	}
-	return out, nil
-}
-
-// gradesOf reads the TrinnID list: kode is the grade ("8"), id the value
-// to filter on (7).
-func gradesOf(fv []byte) ([]grade, error) {
-	vals, err := FilterValues(fv, "TrinnID")
-	if err != nil {
-		return nil, err
-	}
-	out := make([]grade, len(vals))
-	for i, v := range vals {
-		n, err := strconv.Atoi(v.Kode)
-		if err != nil || n < 1 || n > 10 {
-			return nil, fmt.Errorf("TrinnID[%d]: kode %q is not a grade", i, v.Kode)
-		}
-		out[i] = grade{id: v.ID, number: n, hasID: true}
-	}
-	return out, nil
-}
-
-var gradeHeader = regexp.MustCompile(`^(\d+)\. årstrinn$`)
-
-// data turns one data response into rows.
-func (r *reading) data(endpoint string, body []byte, y year, g grade, t test, byKode map[string]Unit) error {
-	p, err := ParsePivot(body)
-	if err != nil {
-		var pe *PivotError
-		if errors.As(err, &pe) {
-			return payloadErr(endpoint, pe.Field, err, body)
-		}
-		return payloadErr(endpoint, "", err, body)
-	}
-	if len(p.Leaves) == 0 {
-		r.empty++ // a combination that does not exist (9th grade English)
-		return nil
-	}
-	// What the header says the pivot holds must be what was asked for.
-	number := g.number
-	measureOf := make([]string, len(p.Leaves))
-	seen := map[string]bool{}
-	for j, l := range p.Leaves {
-		var hasYear, hasTest bool
-		for _, h := range l.Path[:len(l.Path)-1] {
-			hasYear = hasYear || h.Name == y.navn || h.Name == "Foreløpige tall "+y.navn
-			hasTest = hasTest || h.Name == t.navn
-			if m := gradeHeader.FindStringSubmatch(h.Name); m != nil {
-				n, _ := strconv.Atoi(m[1])
-				if number != 0 && n != number {
-					return payloadErr(endpoint, fmt.Sprintf("metadata.columns (leaf %d)", j), fmt.Errorf("header says %q, asked for grade %d", h.Name, number), body)
-				}
-				number = n
-			}
-		}
-		if !hasYear || !hasTest {
-			return payloadErr(endpoint, fmt.Sprintf("metadata.columns (leaf %d)", j),
-				fmt.Errorf("header %v is not of %s and %s, which were asked for", l.Path, y.navn, t.navn), body)
-		}
-		m, ok := measures[l.Measure()]
-		if !ok {
-			return payloadErr(endpoint, fmt.Sprintf("metadata.columns (leaf %d)", j), fmt.Errorf("unknown measure %q", l.Measure()), body)
-		}
-		if seen[m] {
-			return payloadErr(endpoint, fmt.Sprintf("metadata.columns (leaf %d)", j), fmt.Errorf("measure %q given twice", l.Measure()), body)
-		}
-		seen[m], measureOf[j] = true, m
-	}
-	if number == 0 {
-		return payloadErr(endpoint, "metadata.columns", errors.New("no header names the grade (\"5. årstrinn\")"), body)
-	}
-	b := r.b
-	for i, row := range p.Rows {
-		if row.Kode == "" {
-			return payloadErr(endpoint, fmt.Sprintf("rows[%d].kode", i), errors.New("missing (asked with inkluderKoder=true)"), body)
-		}
-		level, ok := levelOf(1, row.Kode)
-		if !ok {
-			return payloadErr(endpoint, fmt.Sprintf("rows[%d].kode", i), fmt.Errorf("%q is no county, municipality or school code", row.Kode), body)
-		}
-		key := fmt.Sprintf("%d|%s|%s|%d|%s", y.autumn, level, row.Kode, number, t.subject)
-		if r.units == nil {
-			r.units = map[string]bool{}
-		}
-		if r.units[key] {
-			return payloadErr(endpoint, fmt.Sprintf("rows[%d].kode", i), fmt.Errorf("unit %s given twice for the same year, grade and test", row.Kode), body)
-		}
-		r.units[key] = true
-		u, known := byKode[row.Kode]
-		for j, v := range row.Values {
-			b.Field(0).(*array.Int32Builder).Append(int32(y.autumn))
-			b.Field(1).(*array.StringBuilder).Append(level.String())
-			b.Field(2).(*array.StringBuilder).Append(row.Kode)
-			b.Field(3).(*array.StringBuilder).Append(row.Navn)
-			if known {
-				b.Field(4).(*array.Int64Builder).Append(u.ID)
-			} else {
-				b.Field(4).(*array.Int64Builder).AppendNull()
-			}
-			b.Field(5).(*array.Int32Builder).Append(int32(number))
-			b.Field(6).(*array.StringBuilder).Append(t.subject)
-			b.Field(7).(*array.StringBuilder).Append(measureOf[j])
-			if v.Status == cell.OK {
-				b.Field(8).(*array.Float64Builder).Append(v.Number)
-			} else {
-				b.Field(8).(*array.Float64Builder).AppendNull()
-			}
-			b.Field(9).(*array.StringBuilder).Append(string(v.Status))
-		}
-		r.rows += len(row.Values)
-	}
-	if len(p.Rows) > 0 {
-		r.recs = append(r.recs, b.NewRecordBatch())
-	}
-	return nil
 }

@@ -1,7 +1,9 @@
 // Package udir reads the statistics of Utdanningsdirektoratet's report API
 // (https://statistikkportalen.udir.no/api/rapportering/, shared/docs/sources.md
-// §1B): national tests, grunnskolepoeng, GSI, absence and the Elevundersøkelsen
-// reports.
+// §1B): national tests, grunnskolepoeng, grades, GSI and absence, each kind
+// of report to its own stream (reports.go; the connector in connector.go,
+// nationaltests.go and tables.go). The Elevundersøkelsen reports are parsed
+// here (ParsePivot) but not read by the connector.
 //
 // A report is queried in three steps, each with a parser here; the parsers
 // do no I/O, so the connector fetches through the shared HTTP client and

@@ -16,8 +16,9 @@ import (
 	"github.com/skolestat/skolestat/connectors/microdata"
 )
 
-// The udir report API emulation (shared/docs/sources.md §1B), for the two
-// national test reports, over the simulated national_tests:
+// The udir report API emulation (shared/docs/sources.md §1B): here the two
+// national test reports, over the simulated national_tests (the reports by
+// TidID are in udirtable.go):
 //
 //	GET rest/v1/Rapportside/{GSK_NP_Geografisk|GSK_NP_Geo_Trinn5}
 //	GET rest/v1/Statistikk/GSK/NasjonaleProever/{1/1|4/1}/filterVerdier
@@ -169,6 +170,10 @@ type udirData struct {
 	children map[string][][]int
 	public   []bool // by school index
 	drift    bool
+	// The reports by TidID (udirtable.go) and what they are computed from.
+	tables  []*udirTable
+	results *udirResults
+	pupils  *udirPupils
 }
 
 // loadUdir builds the unit tree of the simulated nation and the
@@ -182,6 +187,9 @@ func loadUdir(ctx context.Context, n *simNation, drift bool) (*udirData, error) 
 	}
 	for _, rep := range udirReports {
 		d.list(rep)
+	}
+	if err := d.loadTables(ctx, n.Dir); err != nil {
+		return nil, err
 	}
 	return d, nil
 }
@@ -337,13 +345,21 @@ func (d *udirData) loadTests(ctx context.Context, dir string) error {
 	return nil
 }
 
-// list marks the units of a report's EnhetID list: the schools that teach
-// one of its grades or had a test of one, and the units above them.
+// list marks the units of a national test report's EnhetID list: the
+// schools that teach one of its grades or had a test of one, and the
+// units above them.
 func (d *udirData) list(rep *udirReport) {
+	d.listBy(rep.Kode, func(u udirUnit) bool { return d.teaches(u, rep) })
+}
+
+// listBy marks the units of a report's EnhetID list: the schools keep
+// holds and the units above them; children are the listed children, by
+// name (the complete list was built that way), the order of the rows.
+func (d *udirData) listBy(kode string, keep func(udirUnit) bool) {
 	listed := make([]bool, len(d.units))
 	for i := len(d.units) - 1; i >= 0; i-- {
 		u := d.units[i]
-		if u.Nivaa != 4 || !d.teaches(u, rep) {
+		if u.Nivaa != 4 || !keep(u) {
 			continue
 		}
 		for p := i; p >= 0; p = d.units[p].Parent {
@@ -357,9 +373,8 @@ func (d *udirData) list(rep *udirReport) {
 				children[i] = append(children[i], c)
 			}
 		}
-		// Already by name: the complete list was built that way.
 	}
-	d.listed[rep.Kode], d.children[rep.Kode] = listed, children
+	d.listed[kode], d.children[kode] = listed, children
 }
 
 func (d *udirData) teaches(u udirUnit, rep *udirReport) bool {
@@ -383,6 +398,10 @@ func (d *udirData) routes(mux *http.ServeMux, prefix string) {
 	for _, rep := range udirReports {
 		mux.HandleFunc("GET "+prefix+"/"+rep.Path+"/filterVerdier", func(w http.ResponseWriter, r *http.Request) { d.filterValues(w, rep) })
 		mux.HandleFunc("GET "+prefix+"/"+rep.Path+"/data", func(w http.ResponseWriter, r *http.Request) { d.data(w, r, rep) })
+	}
+	for _, t := range d.tables {
+		mux.HandleFunc("GET "+prefix+"/"+t.Path+"/filterVerdier", func(w http.ResponseWriter, r *http.Request) { d.tableValues(w, t) })
+		mux.HandleFunc("GET "+prefix+"/"+t.Path+"/data", func(w http.ResponseWriter, r *http.Request) { d.tableData(w, r, t) })
 	}
 }
 
@@ -456,39 +475,64 @@ func (d *udirData) defaults(rep *udirReport) udirObject {
 	return append(o, udirKV{"EierformID", []int{-10}}, udirKV{"KjoennID", []int{-10}})
 }
 
+// udirPage is what a Rapportside response says of a report.
+type udirPage struct {
+	ID               int
+	Kode, Navn, Path string
+	Element          int
+	TekstIDs         map[string]string // Beskrivelse, OmStatistikken, rapport, info
+	Description      string
+	ElementTitle     string
+	Filters          []string
+	Defaults         udirObject
+}
+
 // reportPage is GET rest/v1/Rapportside/{kode}.
 func (d *udirData) reportPage(w http.ResponseWriter, r *http.Request) {
-	rep := d.report(r.PathValue("kode"))
-	if rep == nil {
-		udirError(w, http.StatusNotFound, "Fant ikke rapportside "+r.PathValue("kode"))
+	kode := r.PathValue("kode")
+	if rep := d.report(kode); rep != nil {
+		writeUdirPage(w, udirPage{ID: rep.ID, Kode: rep.Kode, Navn: rep.Navn, Path: rep.Path, Element: rep.Element,
+			TekstIDs: rep.TekstIDs, Description: rep.Description + "<br />\nResultater fra før 2022 finnes ikke i denne rapporten.",
+			ElementTitle: rep.ElementTitle, Filters: rep.filters(), Defaults: d.defaults(rep)})
 		return
 	}
-	t := rep.TekstIDs
+	if t := d.table(kode); t != nil {
+		writeUdirPage(w, udirPage{ID: t.ID, Kode: t.Kode, Navn: t.Navn, Path: t.Path, Element: 1,
+			TekstIDs: t.TekstIDs, Description: t.Description, ElementTitle: t.Navn, Filters: t.Filters, Defaults: t.defaults(d)})
+		return
+	}
+	udirError(w, http.StatusNotFound, "Fant ikke rapportside "+kode)
+}
+
+// writeUdirPage writes a Rapportside response in the key order of the
+// real ones.
+func writeUdirPage(w http.ResponseWriter, p udirPage) {
+	t := p.TekstIDs
 	element := udirObject{
-		{"navn", rep.Navn}, {"rapportelementnr", rep.Element}, {"dataEndepunkt", rep.Path + "/data"},
+		{"navn", p.Navn}, {"rapportelementnr", p.Element}, {"dataEndepunkt", p.Path + "/data"},
 		{"tekstId_rapport", t["rapport"]}, {"tekstId_infoTekst", t["info"] + ".1"}, {"tekstId_infoUrl", t["info"] + ".2"},
-		{"defaultRadsti", "*.*"}, {"gyldigeFiltre", rep.filters()},
+		{"defaultRadsti", "*.*"}, {"gyldigeFiltre", p.Filters},
 		{"rapportelementtypenavn", "D_TAB"}, {"rapportelementtypenavn", "Drilltabell"},
 		{"rapportelementtypeBeskrivelse", "Tabell med kolonne og rad hierarki for å presentere data"},
 	}
 	page := udirObject{
-		{"id", rep.ID}, {"kode", rep.Kode}, {"navn", rep.Navn},
+		{"id", p.ID}, {"kode", p.Kode}, {"navn", p.Navn},
 		{"tekstId_Beskrivelse", t["Beskrivelse"]}, {"tekstId_OmStatistikken", t["OmStatistikken"]},
 		{"tekstId_OmBruddtegn", "137216"}, {"TekstId_OmPrikkingTall", "172799"}, {"TekstId_OmPrikkingTallOgPrikk", "172798"},
 		{"tekstId_OmPrikking", "137217"}, {"tekstId_Avskjuling", "137215"}, {"tekstId_VilkarForBruk", "137218"},
-		{"gyldigeFiltre", rep.filters()},
-		{"filterSpecEndepunkt", rep.Path + "/filterSpec"}, {"filterVerdiEndepunkt", rep.Path + "/filterVerdier"},
-		{"filterStatusEndepunkt", rep.Path + "/filterStatus"},
+		{"gyldigeFiltre", p.Filters},
+		{"filterSpecEndepunkt", p.Path + "/filterSpec"}, {"filterVerdiEndepunkt", p.Path + "/filterVerdier"},
+		{"filterStatusEndepunkt", p.Path + "/filterStatus"},
 		{"visTekstEndepunkt", "rest/v1/Tekst/visTekst/{tekstId}"}, {"hentTekstEndepunkt", "rest/v1/Tekst/visTekst/{tekstId}?kunInnhold=true"},
 		{"oppdaterTekstEndepunkt", "rest/v1/Tekst/oppdaterTekst/{tekstId}"},
 		{"erPrikket", true}, {"kanVises", true},
-		{"filterDefaultVerdier", d.defaults(rep)},
+		{"filterDefaultVerdier", p.Defaults},
 		{"rapportElementer", []udirObject{element}},
 		{"PDF-Elementer", []any{}},
 	}
 	texts := udirObject{
-		{t["Beskrivelse"], rep.Description + "<br />\nResultater fra før 2022 finnes ikke i denne rapporten."},
-		{t["info"] + ".1", "todo"}, {t["info"] + ".2", "todo"}, {t["rapport"], rep.ElementTitle}, {"0", nil},
+		{t["Beskrivelse"], p.Description},
+		{t["info"] + ".1", "todo"}, {t["info"] + ".2", "todo"}, {t["rapport"], p.ElementTitle}, {"0", nil},
 		{"137216", "Brudd i tidsrekke. Tallene er ikke direkte sammenlignbare med tidligere år."},
 		{"137217", "Tallet er unntatt offentligheten/skjermet."},
 	}
@@ -519,15 +563,11 @@ func udirList(vals ...udirValue) []udirValue {
 	return vals
 }
 
-// filterValues is GET {report}/filterVerdier.
-func (d *udirData) filterValues(w http.ResponseWriter, rep *udirReport) {
-	var years []udirValue
-	for _, y := range d.years {
-		id := udirYearID(y)
-		years = append(years, udirValue{ID: id, Kode: strconv.FormatInt(id, 10), Navn: udirYearName(y)})
-	}
+// enhetValues is the EnhetID list of a report: its listed units, each
+// with its indeks in the complete list.
+func (d *udirData) enhetValues(kode string) []udirValue {
 	var units []udirValue
-	listed := d.listed[rep.Kode]
+	listed := d.listed[kode]
 	for i, u := range d.units {
 		if !listed[i] {
 			continue
@@ -547,6 +587,17 @@ func (d *udirData) filterValues(w http.ResponseWriter, rep *udirReport) {
 		}
 		units = append(units, v)
 	}
+	return units
+}
+
+// filterValues is GET {report}/filterVerdier.
+func (d *udirData) filterValues(w http.ResponseWriter, rep *udirReport) {
+	var years []udirValue
+	for _, y := range d.years {
+		id := udirYearID(y)
+		years = append(years, udirValue{ID: id, Kode: strconv.FormatInt(id, 10), Navn: udirYearName(y)})
+	}
+	units := d.enhetValues(rep.Kode)
 	var owners, tests []udirValue
 	for _, o := range udirOwners {
 		owners = append(owners, udirValue{ID: o.ID, Kode: o.Kode, Navn: o.Navn})

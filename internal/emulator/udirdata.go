@@ -251,7 +251,7 @@ func parseUdirRowPath(s string) (udirRowPath, error) {
 // counties and the municipalities of the nation). A first segment naming
 // the anchor itself, by EnhetID or row key, is skipped ("-12.*.*"). With
 // no radSti, the row is the anchor's own.
-func (d *udirData) rows(rep *udirReport, anchor int, path udirRowPath, hasPath bool, visit func(int)) {
+func (d *udirData) rows(kode string, anchor int, path udirRowPath, hasPath bool, visit func(int)) {
 	if !hasPath {
 		if d.units[anchor].Nivaa > 0 {
 			visit(anchor)
@@ -262,7 +262,7 @@ func (d *udirData) rows(rep *udirReport, anchor int, path udirRowPath, hasPath b
 	if len(path) > 0 && (path[0] == strconv.FormatInt(a.ID, 10) || a.Key > 0 && path[0] == strconv.Itoa(a.Key)) {
 		path = path[1:]
 	}
-	children := d.children[rep.Kode]
+	children := d.children[kode]
 	var walk func(u, depth int, deep bool)
 	walk = func(u, depth int, deep bool) {
 		for _, c := range children[u] {
@@ -372,7 +372,7 @@ func (d *udirData) data(w http.ResponseWriter, r *http.Request, rep *udirReport)
 	}
 	if len(cols) > 0 {
 		for _, a := range sel.anchors {
-			d.rows(rep, a, path, hasPath, func(i int) {
+			d.rows(rep.Kode, a, path, hasPath, func(i int) {
 				u := d.units[i]
 				row := udirRow{Navn: u.Navn, ID: u.RowID}
 				if codes {
