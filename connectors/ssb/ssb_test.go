@@ -141,6 +141,9 @@ func emulatorRows(t *testing.T, base string) map[string]row {
 		"07459": "valueCodes[Region]=*&valueCodes[Kjonn]=*&valueCodes[Alder]=[range(006,015)]&valueCodes[ContentsCode]=Personer1&valueCodes[Tid]=*",
 		"12255": "valueCodes[KOKkommuneregion0000]=*&valueCodes[ContentsCode]=*&valueCodes[Tid]=*",
 		"11980": "valueCodes[Region]=*&valueCodes[Trinn]=*&valueCodes[ContentsCode]=*&valueCodes[Tid]=*",
+		"12222": "valueCodes[KOKkommuneregion0000]=*&valueCodes[ContentsCode]=*&valueCodes[Tid]=*",
+		"09429": "valueCodes[Region]=*&valueCodes[Nivaa]=*&valueCodes[ContentsCode]=Personer&valueCodes[Tid]=*",
+		"12367": "valueCodes[KOKkommuneregion0000]=*&valueCodes[KOKregnskapsomfa0000]=A&valueCodes[KOKfunksjon0000]=202&valueCodes[KOKart0000]=AGD2&valueCodes[ContentsCode]=*&valueCodes[Tid]=*",
 	}
 	out := map[string]row{}
 	for table, q := range queries {
@@ -195,6 +198,7 @@ func TestRowsAreTheEmulatorsCells(t *testing.T) {
 		t.Fatalf("%d rows, the emulator has %d cells", len(got), len(want))
 	}
 	statuses := map[string]int{}
+	regions := map[string]bool{} // table|region
 	for k, w := range want {
 		g, ok := got[k]
 		if !ok {
@@ -203,14 +207,32 @@ func TestRowsAreTheEmulatorsCells(t *testing.T) {
 		if !reflect.DeepEqual(g, w) {
 			t.Fatalf("cell %s: got %+v, the emulator has %+v", k, g, w)
 		}
+		table, _, _ := strings.Cut(k, "|")
 		statuses[g.Status+" "+g.Symbol]++
+		statuses[table+" "+g.Status+" "+g.Symbol]++
+		regions[table+"|"+g.Region] = true
 		if (g.Value == nil) != (g.Status != "ok") {
 			t.Fatalf("cell %s: value %v with status %s", k, g.Value, g.Status)
 		}
 	}
-	for _, s := range []string{"ok ", "suppressed :", "missing ..", "not_applicable ."} {
+	for _, s := range []string{"ok ", "suppressed :", "missing ..", "not_applicable .",
+		// the new tables' symbols, each as its table sends it
+		"12222 suppressed :", "12367 missing ..", "12255 missing ..", "09429 not_applicable ."} {
 		if statuses[s] == 0 {
 			t.Errorf("no cell with status and symbol %q: %v", s, statuses)
+		}
+	}
+	// Every default table is read, with its nation's code in the region
+	// column: 0 for Region, EAK (and EAKUO) for KOKkommuneregion0000.
+	for _, tb := range Tables() {
+		nations := map[string][]string{"Region": {"0"}, "KOKkommuneregion0000": {"EAK", "EAKUO"}}[tb.Region]
+		if len(nations) == 0 || nations[0] != tb.Nation {
+			t.Errorf("table %s: region variable %s with the nation %q", tb.ID, tb.Region, tb.Nation)
+		}
+		for _, n := range nations {
+			if !regions[tb.ID+"|"+n] {
+				t.Errorf("table %s: no row of region %s", tb.ID, n)
+			}
 		}
 	}
 }
@@ -225,7 +247,7 @@ func TestSplitGivesTheSameRows(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if urls, _ := whole.dataRequests(); len(urls) != 3 {
+	if urls, _ := whole.dataRequests(); len(urls) != len(DefaultTables()) {
 		t.Errorf("%d data requests for the defaults; want one per table", len(urls))
 	}
 	em2, _ := emulate(t, emulator.Options{})

@@ -33,6 +33,8 @@ type ssbTruth struct {
 	age   map[[4]string]int
 	// gsp[{muni, school year}] = the pupils' grade points
 	gsp map[[2]string][]int // in tenths
+	// edu[{muni, year, parent_education}]: pupils enrolled
+	edu map[[3]string]int
 }
 
 func readSSBTruth(t *testing.T, dir string) *ssbTruth {
@@ -49,7 +51,7 @@ func readSSBTruth(t *testing.T, dir string) *ssbTruth {
 	if err := json.Unmarshal(raw, &nation); err != nil {
 		t.Fatal(err)
 	}
-	tr := &ssbTruth{first: nation.First, last: nation.Last, grade: map[[3]string]int{}, age: map[[4]string]int{}, gsp: map[[2]string][]int{}}
+	tr := &ssbTruth{first: nation.First, last: nation.Last, grade: map[[3]string]int{}, age: map[[4]string]int{}, gsp: map[[2]string][]int{}, edu: map[[3]string]int{}}
 	for _, m := range nation.Municipalities {
 		tr.munis = append(tr.munis, m.Code)
 	}
@@ -61,13 +63,13 @@ func readSSBTruth(t *testing.T, dir string) *ssbTruth {
 		}
 	})
 	type person struct {
-		born int32
-		sex  string
+		born     int32
+		sex, edu string
 	}
 	people := map[string]person{}
 	eachRecord(t, dir, "pupils", func(r arrow.RecordBatch) {
 		for i := 0; i < int(r.NumRows()); i++ {
-			people[r.Column(0).(*array.String).Value(i)] = person{r.Column(1).(*array.Int32).Value(i), r.Column(2).(*array.String).Value(i)}
+			people[r.Column(0).(*array.String).Value(i)] = person{r.Column(1).(*array.Int32).Value(i), r.Column(2).(*array.String).Value(i), r.Column(4).(*array.String).Value(i)}
 		}
 	})
 	eachRecord(t, dir, "enrolments", func(r arrow.RecordBatch) {
@@ -77,6 +79,7 @@ func readSSBTruth(t *testing.T, dir string) *ssbTruth {
 			tr.grade[[3]string{muni, strconv.Itoa(int(year)), strconv.Itoa(int(r.Column(2).(*array.Int32).Value(i)))}]++
 			p := people[id]
 			tr.age[[4]string{muni, strconv.Itoa(int(year)), p.sex, strconv.Itoa(int(year - p.born))}]++
+			tr.edu[[3]string{muni, strconv.Itoa(int(year)), p.edu}]++
 		}
 	})
 	// Grade points as shared/spec/indicators.md §2 defines them.
@@ -204,7 +207,10 @@ func TestSSBEmulation(t *testing.T) {
 		for id, size := range map[string][]int{
 			"07459": {len(truth.munis) + 1, 2, 106, 1, years},
 			"11980": {len(truth.munis) + 2, 10, 1, years},
-			"12255": {len(truth.munis) + 1, 2, years},
+			"12255": {len(truth.munis) + 2, 3, years},
+			"09429": {len(truth.munis) + 2, 7, 2, 1, years},
+			"12222": {len(truth.munis) + 2, 2, years},
+			"12367": {len(truth.munis) + 2, 2, 4, 2, 1, years},
 		} {
 			code, _, body := ssbGet(t, srv.URL, "tables/"+id+"/metadata", "lang=no&outputFormat=json-stat2")
 			if code != http.StatusOK {
@@ -316,12 +322,14 @@ func TestSSBEmulation(t *testing.T) {
 	t.Run("GradePoints", func(t *testing.T) {
 		_, cells := ssbCells(t, srv.URL, "12255", "valueCodes[KOKkommuneregion0000]=*&valueCodes[ContentsCode]=KOSgrunnskolepoe0000,KOSgrstr20000&valueCodes[Tid]=*")
 		checked := 0
-		for _, m := range append([]string{"EAK"}, truth.munis...) {
+		for _, m := range append([]string{"EAK", "EAKUO"}, truth.munis...) {
 			for yr := truth.first; yr <= truth.last; yr++ {
 				var pts []int
-				if m == "EAK" {
+				if m == "EAK" || m == "EAKUO" {
 					for _, mm := range truth.munis {
-						pts = append(pts, truth.gsp[[2]string{mm, strconv.Itoa(yr - 1)}]...)
+						if m == "EAK" || mm != "0301" {
+							pts = append(pts, truth.gsp[[2]string{mm, strconv.Itoa(yr - 1)}]...)
+						}
 					}
 				} else {
 					pts = truth.gsp[[2]string{m, strconv.Itoa(yr - 1)}]
@@ -360,6 +368,10 @@ func TestSSBEmulation(t *testing.T) {
 			t.Errorf("only %d grade point cells had a value", checked)
 		}
 	})
+
+	t.Run("SpecialEducation", func(t *testing.T) { testSpecialEducation(t, srv.URL, truth) })
+	t.Run("EducationLevels", func(t *testing.T) { testEducationLevels(t, srv.URL, truth) })
+	t.Run("Accounts", func(t *testing.T) { testAccounts(t, srv.URL, truth) })
 
 	t.Run("Expressions", func(t *testing.T) {
 		for _, c := range []struct {
