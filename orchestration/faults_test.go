@@ -12,6 +12,7 @@ import (
 	_ "github.com/skolestat/skolestat/connectors/nsr"
 	_ "github.com/skolestat/skolestat/connectors/ssb"
 	_ "github.com/skolestat/skolestat/connectors/udir"
+	_ "github.com/skolestat/skolestat/connectors/udir/eksport"
 	"github.com/skolestat/skolestat/internal/emulator"
 	"github.com/skolestat/skolestat/internal/httpclient"
 	"github.com/skolestat/skolestat/internal/sim"
@@ -29,7 +30,7 @@ func TestFaultsLeaveNoTrace(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	nation := filepath.Join(dir, "nation")
-	if _, err := sim.Generate(ctx, sim.Options{Out: nation, Seed: 5, Scale: 0.01, SurveyYears: -1}); err != nil {
+	if _, err := sim.Generate(ctx, sim.Options{Out: nation, Seed: 5, Scale: 0.01}); err != nil {
 		t.Fatal(err)
 	}
 	pull := func(name string, faults emulator.Faults) (string, map[string]int) {
@@ -51,9 +52,11 @@ func TestFaultsLeaveNoTrace(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		p, err := pipelines.Load(file, src, map[string]string{
-			"nsr": srv.URL + emulator.NSRPrefix, "klass": srv.URL + emulator.KLASSPrefix, "udir": srv.URL + emulator.UdirPrefix, "ssb": srv.URL + emulator.SSBPrefix,
-		}, r.Catalog())
+		params := map[string]string{}
+		for _, s := range emulator.Sources() {
+			params[s.Param] = srv.URL + s.Path
+		}
+		p, err := pipelines.Load(file, src, params, r.Catalog())
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -303,7 +303,7 @@ func (a *app) benchPull(ctx context.Context, dir, micro string) error {
 	if err := removeWarehouse(wh); err != nil {
 		return err
 	}
-	f := runFlags{warehouse: wh, set: []string{"nsr=" + apis + emulator.NSRPrefix, "klass=" + apis + emulator.KLASSPrefix, "udir=" + apis + emulator.UdirPrefix, "ssb=" + apis + emulator.SSBPrefix}}
+	f := runFlags{warehouse: wh, set: emulator.Params(apis)}
 	start := time.Now()
 	if _, err := a.runPipeline(ctx, "sources", f, "bench"); err != nil {
 		return err

@@ -87,8 +87,8 @@ func (a *app) demo(cmd *cobra.Command, dir string, seed uint64, scale float64, f
 	}
 	defer stopAPIs()
 
-	f := runFlags{warehouse: filepath.Join(dir, "warehouse.duckdb"), set: []string{
-		"microdata=" + micro, "export=" + filepath.Join(dir, "export"), "nsr=" + apis + emulator.NSRPrefix, "klass=" + apis + emulator.KLASSPrefix, "udir=" + apis + emulator.UdirPrefix, "ssb=" + apis + emulator.SSBPrefix}}
+	f := runFlags{warehouse: filepath.Join(dir, "warehouse.duckdb"), set: append([]string{
+		"microdata=" + micro, "export=" + filepath.Join(dir, "export")}, emulator.Params(apis)...)}
 	pipeline := "pipelines/nightly.yaml"
 	if _, err := os.Stat(pipeline); err != nil {
 		pipeline = "nightly" // the built-in copy, when run outside the repository

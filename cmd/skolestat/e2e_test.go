@@ -98,12 +98,18 @@ func nation(t *testing.T, format string) string {
 // nightly returns the arguments of a nightly run, with the public sources
 // served by the emulator (never the real APIs: tests run offline).
 func nightly(wh, micro, export string, extra ...string) []string {
-	return append([]string{"run", "nightly", "--warehouse", wh, "--threads", "1",
-		"--set", "microdata=" + micro, "--set", "export=" + export,
-		"--set", "nsr=" + emulatorURL() + emulator.NSRPrefix,
-		"--set", "klass=" + emulatorURL() + emulator.KLASSPrefix,
-		"--set", "udir=" + emulatorURL() + emulator.UdirPrefix,
-		"--set", "ssb=" + emulatorURL() + emulator.SSBPrefix}, extra...)
+	args := append([]string{"run", "nightly", "--warehouse", wh, "--threads", "1",
+		"--set", "microdata=" + micro, "--set", "export=" + export}, sets(emulator.Params(emulatorURL())...)...)
+	return append(args, extra...)
+}
+
+// sets turns name=value parameters into --set flags.
+func sets(params ...string) []string {
+	var out []string
+	for _, p := range params {
+		out = append(out, "--set", p)
+	}
+	return out
 }
 
 var (
@@ -121,7 +127,7 @@ func emulatorURL() string {
 			panic(err)
 		}
 		emuDir = dir
-		if _, err := sim.Generate(context.Background(), sim.Options{Out: dir, Seed: 11, Scale: 0.01, SurveyYears: -1}); err != nil {
+		if _, err := sim.Generate(context.Background(), sim.Options{Out: dir, Seed: 11, Scale: 0.01}); err != nil {
 			panic(fmt.Sprintf("simulating the emulator's nation: %v", err))
 		}
 		em, err := emulator.New(context.Background(), emulator.Options{Data: dir})

@@ -11,11 +11,12 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/skolestat/skolestat/connectors"
-	_ "github.com/skolestat/skolestat/connectors/klass"     // registers the "klass" connector
-	_ "github.com/skolestat/skolestat/connectors/microdata" // registers the "microdata" connector
-	_ "github.com/skolestat/skolestat/connectors/nsr"       // registers the "nsr" connector
-	_ "github.com/skolestat/skolestat/connectors/ssb"       // registers the "ssb" connector
-	_ "github.com/skolestat/skolestat/connectors/udir"      // registers the "udir" connector
+	_ "github.com/skolestat/skolestat/connectors/klass"        // registers the "klass" connector
+	_ "github.com/skolestat/skolestat/connectors/microdata"    // registers the "microdata" connector
+	_ "github.com/skolestat/skolestat/connectors/nsr"          // registers the "nsr" connector
+	_ "github.com/skolestat/skolestat/connectors/ssb"          // registers the "ssb" connector
+	_ "github.com/skolestat/skolestat/connectors/udir"         // registers the "udir" connector
+	_ "github.com/skolestat/skolestat/connectors/udir/eksport" // registers the "udir_survey" connector
 	"github.com/skolestat/skolestat/orchestration"
 	"github.com/skolestat/skolestat/pipelines"
 )

@@ -71,8 +71,10 @@ changed API would, --rate-limits enforces the real request limits. Faults are dr
 				return fmt.Errorf("listening on %s: %w", addr, err)
 			}
 			srv := &http.Server{Handler: em, ReadHeaderTimeout: 10 * time.Second}
-			fmt.Fprintf(a.stdout, "serving the simulated nation of %s on http://%s\n  NSR    http://%s%s\n  KLASS  http://%s%s\n  udir   http://%s%s\n  SSB    http://%s%s\n",
-				opt.Data, ln.Addr(), ln.Addr(), emulator.NSRPrefix, ln.Addr(), emulator.KLASSPrefix, ln.Addr(), emulator.UdirPrefix, ln.Addr(), emulator.SSBPrefix)
+			fmt.Fprintf(a.stdout, "serving the simulated nation of %s on http://%s\n", opt.Data, ln.Addr())
+			for _, s := range emulator.Sources() {
+				fmt.Fprintf(a.stdout, "  %-17s http://%s%s   (run with --set %s=http://%s%s)\n", s.Name, ln.Addr(), s.Path, s.Param, ln.Addr(), s.Path)
+			}
 			done := make(chan error, 1)
 			go func() { done <- srv.Serve(ln) }()
 			select {

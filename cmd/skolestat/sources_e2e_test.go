@@ -96,7 +96,7 @@ func TestSecondRunRewritesNothingFromUnchangedSources(t *testing.T) {
 // drifted emulator NSR fails naming the field, and the exit code says so.
 func TestSourcesCheck(t *testing.T) {
 	base := emulatorURL()
-	ok := mustRun(t, "sources", "check", "--set", "nsr="+base+emulator.NSRPrefix, "--set", "klass="+base+emulator.KLASSPrefix, "--set", "udir="+base+emulator.UdirPrefix, "--set", "ssb="+base+emulator.SSBPrefix)
+	ok := mustRun(t, append([]string{"sources", "check"}, sets(emulator.Params(base)...)...)...)
 	results := map[string]string{}
 	for _, line := range strings.Split(strings.TrimSpace(ok.stdout), "\n")[1:] {
 		f := strings.Fields(line)
@@ -105,6 +105,7 @@ func TestSourcesCheck(t *testing.T) {
 	if !strings.HasPrefix(results["nsr"], "ok ") || !strings.HasSuffix(results["nsr"], "/nsr/v4/enheter?sidenummer=1&antallperside=1") ||
 		!strings.HasPrefix(results["klass"], "ok ") || !strings.HasSuffix(results["klass"], "/klass/classifications/131") ||
 		!strings.HasPrefix(results["udir"], "ok ") || !strings.HasSuffix(results["udir"], "/udir/rest/v1/Rapportside/GSK_NP_Geografisk") ||
+		!strings.HasPrefix(results["udir_survey"], "ok ") || !strings.HasSuffix(results["udir_survey"], "/eksport/api/rest/v2/Eksport") ||
 		!strings.HasPrefix(results["ssb"], "ok ") {
 		t.Errorf("sources check:\n%s", ok.stdout)
 	}
@@ -115,7 +116,12 @@ func TestSourcesCheck(t *testing.T) {
 	}
 	drifted := httptest.NewServer(em)
 	defer drifted.Close()
-	r := skolestat(t, "sources", "check", "--set", "nsr="+drifted.URL+emulator.NSRPrefix, "--set", "klass="+base+emulator.KLASSPrefix, "--set", "udir="+base+emulator.UdirPrefix, "--set", "ssb="+base+emulator.SSBPrefix)
+	params := emulator.Params(base)
+	params[0] = "nsr=" + drifted.URL + emulator.NSRPrefix // only NSR drifts
+	if !strings.HasPrefix(emulator.Params(base)[0], "nsr=") {
+		t.Fatal("emulator.Params no longer starts with nsr")
+	}
+	r := skolestat(t, append([]string{"sources", "check"}, sets(params...)...)...)
 	if r.code != 1 || !strings.Contains(r.stdout, "FAILED (unexpected answer)") || !strings.Contains(r.stdout, "EnhetListe[0].Organisasjonsnummer") {
 		t.Errorf("exit %d; stdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
 	}

@@ -6,10 +6,14 @@
 //
 // Each API is mounted under its own prefix, so one address serves all:
 //
-//	/nsr/v4/...   NSR v4 (real base: https://data-nsr.udir.no)
+//	/nsr/v4/...        NSR v4 (real base: https://data-nsr.udir.no)
+//	/klass/...         SSB's classifications (real base: https://data.ssb.no/api/klass/v1)
 //	/udir/rest/v1/...  udir's report API (real base: https://statistikkportalen.udir.no/api/rapportering)
+//	/eksport/api/rest/v2/Eksport/...  udir's Eksport API (real base: https://api.statistikkbanken.udir.no/api/rest/v2/Eksport)
+//	/ssb/tables/...    SSB PxWebApi v2 (real base: https://data.ssb.no/api/pxwebapi/v2)
 //
-// A connector's base URL is the emulator's address plus the prefix.
+// A connector's base URL is the emulator's address plus the path Sources
+// gives; Params turns them into the pipelines' parameters.
 package emulator
 
 import (
@@ -23,6 +27,36 @@ const (
 	NSRPrefix  = "/nsr"
 	UdirPrefix = "/udir"
 )
+
+// Source is an emulated API as the built-in pipelines know it.
+type Source struct {
+	Param string // the pipeline parameter holding its base URL
+	Name  string // for people
+	Path  string // joined to the emulator's address: the base URL
+}
+
+// Sources are the emulated APIs, one per base-URL parameter of
+// pipelines/nightly.yaml and sources.yaml.
+func Sources() []Source {
+	return []Source{
+		{"nsr", "NSR", NSRPrefix},
+		{"klass", "KLASS", KLASSPrefix},
+		{"udir", "udir report API", UdirPrefix},
+		{"udir_eksport", "udir Eksport API", EksportPrefix + "/api/rest/v2/Eksport"},
+		{"ssb", "SSB PxWebApi", SSBPrefix},
+	}
+}
+
+// Params are the pipeline parameters that point every public source at an
+// emulator served at base (e.g. http://127.0.0.1:8089), as name=URL, the
+// form of `skolestat run --set`.
+func Params(base string) []string {
+	var out []string
+	for _, s := range Sources() {
+		out = append(out, s.Param+"="+base+s.Path)
+	}
+	return out
+}
 
 // api is one emulated API. Each API's file registers itself from init, so
 // that adding an API touches no other file.
