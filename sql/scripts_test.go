@@ -56,6 +56,10 @@ func runScripts(t *testing.T, b *warehouse.Build, names ...string) {
 	}
 }
 
+// publicTables are the raw tables core_public.sql reads.
+var publicTables = []string{"raw.klass_codes", "raw.klass_crosswalk", "raw.ssb_values", "raw.udir_national_tests",
+	"raw.udir_grade_points", "raw.udir_gsi", "raw.udir_absence", "raw.udir_survey"}
+
 // A small history worked out by hand: in the 2020 version, 3001 is
 // renumbered to 3101 in 2024; 3002 and 3003 merge into 3199; 3004 is
 // split into 3105 and 3106; 0301 stays.
@@ -123,8 +127,18 @@ func TestMunicipalityFiguresInTodaysCodes(t *testing.T) {
 		 (2023, 'municipality', '3001', 'Halden', -1, 8, 'reading', 'participants', 250, 'ok'),
 		 (2023, 'municipality', '3002', 'Moss', -2, 8, 'reading', 'scale_score', NULL, 'suppressed'),
 		 (2023, 'municipality', '3002', 'Moss', -2, 8, 'reading', 'uncertainty', NULL, 'suppressed'),
-		 (2023, 'municipality', '3002', 'Moss', -2, 8, 'reading', 'participants', NULL, 'suppressed');`
-	b := build(t, []string{"raw.klass_codes", "raw.klass_crosswalk", "raw.ssb_values", "raw.udir_national_tests"}, rows)
+		 (2023, 'municipality', '3002', 'Moss', -2, 8, 'reading', 'participants', NULL, 'suppressed');
+		INSERT INTO raw.udir_gsi VALUES
+		 (2023, 'municipality', '3002', 'Moss', -2, 'pupils', 120, 'ok'),
+		 (2023, 'municipality', '3003', 'Rygge', -3, 'pupils', 80, 'ok'),
+		 (2023, 'county', '30', 'Viken', -9, 'pupils', 900, 'ok');
+		INSERT INTO raw.udir_survey VALUES
+		 (2023, 148, 'indicator', 'municipality', '3001', 'Halden', -1, NULL, 7, 'all', 'all', 'EUIndeks_1379', 'Trivsel', 'score', 4.1, 'ok'),
+		 (2023, 148, 'indicator', 'municipality', '3001', 'Halden', -1, NULL, 7, 'all', 'G', 'EUIndeks_1379', 'Trivsel', 'score', 4.0, 'ok'),
+		 (2023, 148, 'indicator', 'municipality', '3001', 'Halden', -1, NULL, 7, 'all', 'all', 'EUIndeks_1379', 'Trivsel', 'sd', 0.7, 'ok'),
+		 (2023, 150, 'bullying', 'municipality', '3002', 'Moss', -2, NULL, 7, 'all', 'all', 'EUIndeks_1398', 'Mobbing', 'share_bullied', 6.5, 'ok'),
+		 (2023, 150, 'bullying', 'municipality', '3003', 'Rygge', -3, NULL, 7, 'all', 'all', 'EUIndeks_1398', 'Mobbing', 'share_bullied', 8.5, 'ok');`
+	b := build(t, publicTables, rows)
 	runScripts(t, b, "core_public", "mart_municipalities")
 
 	type fig struct {
@@ -171,6 +185,13 @@ func TestMunicipalityFiguresInTodaysCodes(t *testing.T) {
 		"group_size_2||0|2021":                                         ok(15, "0"),
 		"national_test_scale_score|grade=8,subject=reading|3101|2023":  ok(49, "3001"),
 		"national_test_participants|grade=8,subject=reading|3101|2023": ok(250, "3001"),
+		// GSI pupils are counts: a merger sums them. A county row is no
+		// municipality figure.
+		"pupils||3199|2023": ok(200, "3002,3003"),
+		// Survey: all owners and genders only, sd left out; a share of a
+		// merger cannot be rebuilt from the parts.
+		"survey_score|grade=7,measure=EUIndeks_1379|3101|2023":         ok(4.1, "3001"),
+		"survey_share_bullied|grade=7,measure=EUIndeks_1398|3199|2023": none("not_comparable", "3002,3003"),
 		// 3002 alone in 2023: 3003 did not report, so the merger is incomplete.
 		"national_test_scale_score|grade=8,subject=reading|3199|2023":  none("incomplete", "3002"),
 		"national_test_participants|grade=8,subject=reading|3199|2023": none("incomplete", "3002"),
@@ -210,7 +231,7 @@ func TestMunicipalityFiguresInTodaysCodes(t *testing.T) {
 
 func TestPublishedNationalTestsOneRowPerTest(t *testing.T) {
 	ctx := context.Background()
-	b := build(t, []string{"raw.klass_codes", "raw.klass_crosswalk", "raw.ssb_values", "raw.udir_national_tests"}, `
+	b := build(t, publicTables, `
 INSERT INTO raw.udir_national_tests VALUES
  (2024, 'county', '42', 'Agder', -538, 5, 'english', 'scale_score', 50, 'ok'),
  (2024, 'county', '42', 'Agder', -538, 5, 'english', 'uncertainty', 0.4, 'ok'),

@@ -1,6 +1,7 @@
 -- The public sources typed: what the extract steps landed in raw (as the
 -- APIs gave it) becomes facts and dimensions in core. Run by the nightly
--- pipeline's `public` load step after the klass, ssb and udir extracts; it
+-- pipeline's `public` load step after the klass, ssb, udir and udir_survey
+-- extracts; it
 -- reads only raw.* and writes only core.*.
 --
 -- Municipality figures from every source meet in one long table,
@@ -144,6 +145,49 @@ figures AS (
            '', region_code, year, 'calendar', value, status, false
     FROM ssb
     WHERE table_id = '12255'
+    UNION ALL
+    -- 12222: pupils with special education (a count) and their share.
+    SELECT 'ssb:12222',
+           CASE contents_code WHEN 'KOSelevspesund0000' THEN 'pupils_special_education'
+                              WHEN 'KOSandelspesund0000' THEN 'share_special_education' ELSE contents_code END,
+           '', region_code, year, 'calendar', value, status, contents_code = 'KOSelevspesund0000'
+    FROM ssb
+    WHERE table_id = '12222'
+    UNION ALL
+    -- 09429: population 16 and over by education level.
+    SELECT 'ssb:09429', 'population_by_education', 'level=' || (dimensions->>'Nivaa'),
+           region_code, year, 'calendar', value, status, true
+    FROM ssb
+    WHERE table_id = '09429'
+    UNION ALL
+    -- 12367: net operating expenditure of primary school (function 202),
+    -- NOK 1000: a sum, so additive.
+    SELECT 'ssb:12367', 'net_operating_expenditure_202', '', region_code, year, 'calendar', value, status, true
+    FROM ssb
+    WHERE table_id = '12367'
+    UNION ALL
+    -- udir: grunnskolepoeng, GSI and absence by municipality; counts are
+    -- additive, means are not.
+    SELECT 'udir:grade_points', CASE measure WHEN 'grade_points' THEN 'grunnskolepoeng' ELSE 'gsp_pupils' END, '',
+           unit_code, school_year, 'school_year', value, status, measure = 'pupils'
+    FROM raw.udir_grade_points WHERE unit_level = 'municipality'
+    UNION ALL
+    SELECT 'udir:gsi', measure, '', unit_code, school_year, 'school_year', value, status, true
+    FROM raw.udir_gsi WHERE unit_level = 'municipality'
+    UNION ALL
+    SELECT 'udir:absence', 'absence_' || measure, '', unit_code, school_year, 'school_year', value, status, measure = 'pupils'
+    FROM raw.udir_absence WHERE unit_level = 'municipality'
+    UNION ALL
+    -- udir: Elevundersøkelsen by municipality, all owners and genders:
+    -- index scores, bullying and participation shares (not additive).
+    SELECT 'udir:survey:' || table_id,
+           CASE statistic WHEN 'score' THEN 'survey_score' WHEN 'share_bullied' THEN 'survey_share_bullied' ELSE 'survey_share_participated' END,
+           'grade=' || coalesce(grade::VARCHAR, 'all') || CASE WHEN statistic = 'share_participated' THEN '' ELSE ',measure=' || measure_code END,
+           unit_code, school_year, 'school_year', value, status, false
+    FROM raw.udir_survey
+    WHERE unit_level = 'municipality' AND owner = 'all' AND gender = 'all'
+      AND statistic IN ('score', 'share_bullied', 'share_participated')
+      AND NOT (statistic = 'score' AND measure_code = 'EUIndeks_1398')
     UNION ALL
     -- udir: national tests by municipality (the score is a mean, the
     -- participants a count).
