@@ -53,20 +53,40 @@ type klassData struct {
 // part of from 2020.
 var splitIn2024 = map[string]string{"31": "30", "32": "30", "33": "30", "39": "38", "40": "38", "55": "54", "56": "54"}
 
+// reformYear is when the simulated nation's municipalities got their
+// codes of today; before it, those of the counties split in 2024 had the
+// codes codesBefore2024 gives.
+const reformYear = 2024
+
+// codesBefore2024 maps the code of each municipality of a county created
+// in 2024 to its code from 2020 to 2023: the old county's number and a
+// running number in code order. KLASS and SSB emulations share it, so that
+// SSB's series for years before 2024 are in the codes KLASS lists for
+// them.
+func codesBefore2024(n *simNation) map[string]string {
+	out := map[string]string{}
+	next := map[string]int{}
+	for _, m := range n.Municipalities { // sorted by code
+		if old, split := splitIn2024[m.County]; split {
+			next[old]++
+			out[m.Code] = fmt.Sprintf("%s%02d", old, next[old])
+		}
+	}
+	return out
+}
+
 func loadKLASS(n *simNation, drift bool) *klassData {
 	v2020 := klassVersion{ID: 1860, Name: "Kommuneinndeling 2020", ValidFrom: "2020-01-01", ValidTo: "2024-01-01"}
 	v2024 := klassVersion{ID: 1710, Name: "Kommuneinndeling 2024", ValidFrom: "2024-01-01"}
 	d := &klassData{drift: drift}
-	next := map[string]int{}
+	before := codesBefore2024(n)
 	for _, m := range n.Municipalities { // sorted by code
 		v2024.Items = append(v2024.Items, klassItem{m.Code, m.Name})
-		old, split := splitIn2024[m.County]
+		oldCode, split := before[m.Code]
 		if !split {
 			v2020.Items = append(v2020.Items, klassItem{m.Code, m.Name})
 			continue
 		}
-		next[old]++
-		oldCode := fmt.Sprintf("%s%02d", old, next[old])
 		v2020.Items = append(v2020.Items, klassItem{oldCode, m.Name})
 		d.changes = append(d.changes, klassChange{OldCode: oldCode, OldName: m.Name, NewCode: m.Code, NewName: m.Name, Occurred: "2024-01-01"})
 	}

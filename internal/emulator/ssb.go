@@ -214,10 +214,65 @@ func loadSSB(ctx context.Context, sn *simNation, drift bool) (*ssbData, error) {
 		return nil, err
 	}
 	d := &ssbData{tables: map[string]*ssbTable{}, drift: drift}
+	before := codesBefore2024(sn)
 	for _, t := range []*ssbTable{n.table07459(), n.table11980(), n.table09429(), n.table12255(), n.table12222(), n.table12367()} {
+		withCodesOfTheYear(t, before)
 		d.tables[t.id] = t
 	}
 	return d, nil
+}
+
+// withCodesOfTheYear makes t publish each year in the municipality codes of
+// that year, as SSB does: the region variable also lists the codes used
+// before reformYear (before maps today's code to the old one); an old code
+// has its municipality's figures for the years before the reform and "."
+// after, today's code "." before. Totals (the nation) are unchanged.
+func withCodesOfTheYear(t *ssbTable, before map[string]string) {
+	ri, ti := -1, -1
+	for i, d := range t.dims {
+		switch d.role {
+		case "geo":
+			ri = i
+		case "time":
+			ti = i
+		}
+	}
+	if ri < 0 || ti < 0 || len(before) == 0 {
+		return
+	}
+	region := t.dims[ri]
+	today := map[int]int{}  // position of an old code → position of today's
+	hasOld := map[int]bool{} // positions of today's codes that had another
+	codes, labels := slices.Clone(region.codes), slices.Clone(region.labels)
+	for p, c := range region.codes {
+		if old, ok := before[c]; ok {
+			today[len(codes)] = p
+			hasOld[p] = true
+			codes, labels = append(codes, old), append(labels, region.labels[p])
+		}
+	}
+	moved := newSSBDim(region.code, region.label, codes, labels)
+	moved.elim, moved.elimCode, moved.role = region.elim, region.elimCode, region.role
+	t.dims[ri] = moved
+	years := t.dims[ti].codes
+	inner := t.cell
+	t.cell = func(pos []int) (float64, string) {
+		y, _ := strconv.Atoi(years[pos[ti]])
+		r := pos[ri]
+		if p, old := today[r]; old {
+			if y >= reformYear {
+				return 0, "."
+			}
+			pos[ri] = p
+			v, sym := inner(pos)
+			pos[ri] = r
+			return v, sym
+		}
+		if hasOld[r] && y < reformYear {
+			return 0, "."
+		}
+		return inner(pos)
+	}
 }
 
 func readSSBNation(ctx context.Context, sn *simNation) (*ssbNation, error) {

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -185,7 +186,20 @@ func ssbCells(t *testing.T, base, table, query string) (*jsonstat.Dataset, map[s
 			x := *v
 			c.Value = &x
 		}
-		out[strings.Join(r.ID, "|")] = c
+		// Every table's first variable is its region. A code of before the
+		// 2024 reform carries its municipality's cells for the years before
+		// it (and "." after), today's code "." before: keyed by today's
+		// code, the cells are one series, as the tests of values want them.
+		id := slices.Clone(r.ID)
+		if today, old := ssbToday[id[0]]; old {
+			if c.Status == "." {
+				return nil
+			}
+			id[0] = today
+		} else if ssbHadOld[id[0]] && c.Status == "." {
+			return nil
+		}
+		out[strings.Join(id, "|")] = c
 		return nil
 	})
 	if err != nil {
@@ -193,6 +207,14 @@ func ssbCells(t *testing.T, base, table, query string) (*jsonstat.Dataset, map[s
 	}
 	return ds, out
 }
+
+// ssbToday maps the municipality codes used before the 2024 reform to
+// today's, as the KLASS emulation's change table gives them; ssbHadOld
+// holds those today's codes. Set by TestSSBEmulation for ssbCells.
+var (
+	ssbToday  map[string]string
+	ssbHadOld map[string]bool
+)
 
 func TestSSBEmulation(t *testing.T) {
 	dir := t.TempDir()
@@ -202,15 +224,55 @@ func TestSSBEmulation(t *testing.T) {
 	truth := readSSBTruth(t, dir)
 	srv := ssbServer(t, dir, false, nil)
 	years := truth.last - truth.first + 1
+	ssbToday, ssbHadOld = map[string]string{}, map[string]bool{}
+	for _, c := range loadKLASS(mustNation(t, dir), false).changes {
+		ssbToday[c.OldCode], ssbHadOld[c.NewCode] = c.NewCode, true
+	}
+	if len(ssbToday) == 0 {
+		t.Fatal("the test nation has no municipality renumbered in 2024")
+	}
+	old := len(ssbToday)
+
+	t.Run("CodesOfTheYear", func(t *testing.T) {
+		// Unkeyed: an old code has numbers before 2024 only, today's code
+		// from 2024 only; the nation is there every year.
+		_, _, body := ssbGet(t, srv.URL, "tables/07459/data", "lang=no&outputFormat=json-stat2&valueCodes[Region]=*&valueCodes[ContentsCode]=Personer1&valueCodes[Tid]=*")
+		doc, err := jsonstat.Parse(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checked := 0
+		err = doc.Datasets[0].Flatten(func(r *jsonstat.Row) error {
+			y, _ := strconv.Atoi(r.ID[len(r.ID)-1])
+			code := r.ID[0]
+			valid := true
+			if _, isOld := ssbToday[code]; isOld {
+				valid = y < 2024
+			} else if ssbHadOld[code] {
+				valid = y >= 2024
+			}
+			if got := r.Number() != nil; got != valid {
+				t.Errorf("07459 %s %d: number %v, status %q; want a number %v", code, y, got, r.Status, valid)
+			}
+			if !valid && r.Status != "." {
+				t.Errorf("07459 %s %d: status %q, want '.'", code, y, r.Status)
+			}
+			checked++
+			return nil
+		})
+		if err != nil || checked != (len(truth.munis)+1+old)*years {
+			t.Fatalf("%v; %d cells", err, checked)
+		}
+	})
 
 	t.Run("MetadataValidates", func(t *testing.T) {
 		for id, size := range map[string][]int{
-			"07459": {len(truth.munis) + 1, 2, 106, 1, years},
-			"11980": {len(truth.munis) + 2, 10, 1, years},
-			"12255": {len(truth.munis) + 2, 3, years},
-			"09429": {len(truth.munis) + 2, 7, 2, 1, years},
-			"12222": {len(truth.munis) + 2, 2, years},
-			"12367": {len(truth.munis) + 2, 2, 4, 2, 1, years},
+			"07459": {len(truth.munis) + 1 + old, 2, 106, 1, years},
+			"11980": {len(truth.munis) + 2 + old, 10, 1, years},
+			"12255": {len(truth.munis) + 2 + old, 3, years},
+			"09429": {len(truth.munis) + 2 + old, 7, 2, 1, years},
+			"12222": {len(truth.munis) + 2 + old, 2, years},
+			"12367": {len(truth.munis) + 2 + old, 2, 4, 2, 1, years},
 		} {
 			code, _, body := ssbGet(t, srv.URL, "tables/"+id+"/metadata", "lang=no&outputFormat=json-stat2")
 			if code != http.StatusOK {
