@@ -13,6 +13,7 @@
 package cell
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -139,10 +140,11 @@ func digits(s string) bool {
 	return true
 }
 
-// FromSSB reads a JSON-stat value (nil for null) with its status symbol
-// ("" when none). A null value is missing unless its symbol says more; a
-// number with a symbol of suppression or absence is refused, since the
-// two disagree.
+// FromSSB reads a JSON-stat value of SSB (nil for null) with its status
+// symbol ("" when none): ":" suppressed, ".." missing, "." not applicable.
+// It refuses what SSB does not send (shared/docs/sources.md): a null
+// without a symbol, any other symbol, and a number with a symbol (the two
+// disagree).
 func FromSSB(v *float64, symbol string) (Value, error) {
 	st := Missing
 	switch strings.TrimSpace(symbol) {
@@ -154,14 +156,15 @@ func FromSSB(v *float64, symbol string) (Value, error) {
 	case "..":
 		st = Missing
 	default:
-		// Other symbols (e.g. "e" estimate, "p" provisional) qualify a
-		// number; they do not replace it.
-		if v != nil {
-			return Value{Number: *v, Status: OK}, nil
-		}
-		return Value{Status: Missing}, nil
+		// SSB documents only these three; another symbol ("e" estimate,
+		// "p" provisional, as other JSON-stat publishers use) means the
+		// table is not what the connector was written for.
+		return Value{}, fmt.Errorf("status symbol %q is none of SSB's (\".\", \"..\", \":\")", symbol)
 	}
 	if v == nil {
+		if strings.TrimSpace(symbol) == "" {
+			return Value{}, errors.New("null without a status symbol: SSB marks every missing value")
+		}
 		return Value{Status: st}, nil
 	}
 	if strings.TrimSpace(symbol) != "" {

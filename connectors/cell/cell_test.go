@@ -66,11 +66,12 @@ func TestFromSSB(t *testing.T) {
 	}{
 		{f(41.2), "", Value{Number: 41.2, Status: OK}, false},
 		{f(0), "", Value{Number: 0, Status: OK}, false},
-		{nil, "", Value{Status: Missing}, false},
+		{nil, "", Value{}, true},
 		{nil, ":", Value{Status: Suppressed}, false},
 		{nil, ".", Value{Status: NotApplicable}, false},
 		{nil, "..", Value{Status: Missing}, false},
-		{f(3.5), "e", Value{Number: 3.5, Status: OK}, false},
+		{f(3.5), "e", Value{}, true}, // not a symbol SSB uses
+		{nil, "p", Value{}, true},
 		{f(0), ":", Value{}, true},
 		{f(7), ".", Value{}, true},
 	}
