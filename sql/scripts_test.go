@@ -58,7 +58,7 @@ func runScripts(t *testing.T, b *warehouse.Build, names ...string) {
 
 // publicTables are the raw tables core_public.sql reads.
 var publicTables = []string{"raw.klass_codes", "raw.klass_crosswalk", "raw.ssb_values", "raw.udir_national_tests",
-	"raw.udir_grade_points", "raw.udir_gsi", "raw.udir_absence", "raw.udir_survey"}
+	"raw.udir_grade_points", "raw.udir_gsi", "raw.udir_absence", "raw.udir_survey", "raw.udir_units"}
 
 // A small history worked out by hand: in the 2020 version, 3001 is
 // renumbered to 3101 in 2024; 3002 and 3003 merge into 3199; 3004 is
@@ -260,5 +260,41 @@ INSERT INTO raw.udir_national_tests VALUES
 	}
 	if rows != 2 {
 		t.Errorf("%d rows, want 2 (one per unit and test)", rows)
+	}
+}
+
+func TestUdirUnitsKnowTheirMunicipalityAndCounty(t *testing.T) {
+	ctx := context.Background()
+	b := build(t, publicTables, `
+INSERT INTO raw.udir_units VALUES
+ (-12, 'I', 'Hele landet', 'nation', 1, NULL, false, false, '["GSK_NP_Geografisk"]'),
+ (-538, '42', 'Agder', 'county', 2, -12, false, false, '["GSK_NP_Geografisk"]'),
+ (-720, '4203', 'Arendal', 'municipality', 3, -538, false, false, '["GSK_NP_Geografisk"]'),
+ (28027, '990334021', 'Arendal International School (Ais)', 'school', 4, -720, false, false, '["GSK_NP_Geografisk"]');`)
+	runScripts(t, b, "core_public")
+	want := map[string]string{
+		"I":         "nation|||",
+		"42":        "county||42|",
+		"4203":      "municipality|4203|42|",
+		"990334021": "school|4203|42|990334021",
+	}
+	rows, err := b.Query(ctx, `SELECT kode, concat_ws('|', level, coalesce(municipality_code, ''), coalesce(county_code, ''), coalesce(school_orgnr, '')) FROM core.udir_units`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var kode, got string
+		if err := rows.Scan(&kode, &got); err != nil {
+			t.Fatal(err)
+		}
+		if got != want[kode] {
+			t.Errorf("%s: %s, want %s", kode, got, want[kode])
+		}
+		n++
+	}
+	if n != len(want) {
+		t.Errorf("%d units, want %d", n, len(want))
 	}
 }

@@ -161,7 +161,7 @@ func (s *Source) Check(ctx context.Context) (string, error) {
 }
 
 // Streams lists the streams of the configured reports, in the order of
-// their first report.
+// their first report, and the unit dimension (unitstream.go).
 func (s *Source) Streams(context.Context) ([]connectors.Stream, error) {
 	var out []connectors.Stream
 	for _, code := range s.cfg.Reports {
@@ -170,7 +170,7 @@ func (s *Source) Streams(context.Context) ([]connectors.Stream, error) {
 			out = append(out, connectors.Stream{Name: spec.stream, Description: spec.description, Schema: spec.schema})
 		}
 	}
-	return out, nil
+	return append(out, unitsStream), nil
 }
 
 // checkpoint is what a read leaves for the next one.
@@ -185,6 +185,9 @@ const checkpointVersion = 1
 // checkpoint of an earlier read whose data requests and answers hash the
 // same, the stream is unchanged: no record, Unchanged true.
 func (s *Source) Read(ctx context.Context, stream string, from connectors.Checkpoint) (connectors.Batches, error) {
+	if stream == StreamUnits {
+		return s.readUnits(ctx, from)
+	}
 	var reports []string
 	var spec kindSpec
 	for _, code := range s.cfg.Reports {

@@ -66,6 +66,36 @@ COMMENT ON COLUMN core.municipality_crosswalk.kind IS 'same, renumbered, merged 
 COMMENT ON COLUMN core.municipality_crosswalk.parts_of_target IS 'How many codes of the version go into to_code (2 or more: a merger).';
 COMMENT ON COLUMN core.municipality_crosswalk.targets IS 'How many codes today from_code goes to (2 or more: a split).';
 
+-- core.udir_units: udir's unit dimension with each unit's municipality
+-- and county (a school's from its parents), so that rows of every udir
+-- report and of the Eksport API join on enhet_id or on codes.
+CREATE OR REPLACE TABLE core.udir_units AS
+SELECT
+    u.enhet_id,
+    u.kode,
+    u.name,
+    u.level,
+    u.parent_enhet_id,
+    CASE u.level WHEN 'school' THEN p.kode WHEN 'municipality' THEN u.kode END                     AS municipality_code,
+    CASE u.level WHEN 'school' THEN g.kode WHEN 'municipality' THEN p.kode WHEN 'county' THEN u.kode END AS county_code,
+    CASE WHEN u.level = 'school' THEN u.kode END                                                  AS school_orgnr,
+    u.abroad
+FROM raw.udir_units AS u
+LEFT JOIN raw.udir_units AS p ON p.enhet_id = u.parent_enhet_id
+LEFT JOIN raw.udir_units AS g ON g.enhet_id = p.parent_enhet_id
+ORDER BY u.enhet_id;
+
+COMMENT ON TABLE core.udir_units IS 'udir''s units (EnhetID): nation, counties, municipalities and schools, with the municipality and county each belongs to. Kilde: Utdanningsdirektoratet.';
+COMMENT ON COLUMN core.udir_units.enhet_id IS 'EnhetID, the same in every udir report and the Eksport API.';
+COMMENT ON COLUMN core.udir_units.kode IS 'I (Hele landet), U (Utlandet), county number, municipality number or org.nr.';
+COMMENT ON COLUMN core.udir_units.name IS 'Name as udir gives it, trimmed.';
+COMMENT ON COLUMN core.udir_units.level IS 'nation, county, municipality or school.';
+COMMENT ON COLUMN core.udir_units.parent_enhet_id IS 'EnhetID of the unit above; null for the nation.';
+COMMENT ON COLUMN core.udir_units.municipality_code IS 'Municipality of a school or municipality, in udir''s codes.';
+COMMENT ON COLUMN core.udir_units.county_code IS 'County of a school, municipality or county, in udir''s codes.';
+COMMENT ON COLUMN core.udir_units.school_orgnr IS 'Organisation number of a school (9 digits; U and 8 digits abroad); null for aggregates.';
+COMMENT ON COLUMN core.udir_units.abroad IS 'True for Utlandet and what is under it.';
+
 -- core.published_national_tests: the national tests as udir publishes
 -- them, one row per unit, school year, grade and subject.
 CREATE OR REPLACE TABLE core.published_national_tests AS
