@@ -241,7 +241,7 @@ func withCodesOfTheYear(t *ssbTable, before map[string]string) {
 		return
 	}
 	region := t.dims[ri]
-	today := map[int]int{}  // position of an old code → position of today's
+	today := map[int]int{}   // position of an old code → position of today's
 	hasOld := map[int]bool{} // positions of today's codes that had another
 	codes, labels := slices.Clone(region.codes), slices.Clone(region.labels)
 	for p, c := range region.codes {
