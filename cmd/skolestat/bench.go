@@ -48,7 +48,7 @@ func (a *app) benchCmd() *cobra.Command {
   pull   a national pull of the public sources (the built-in 'sources' pipeline: NSR, KLASS, udir)
          from the API emulator over the same nation on loopback, into a fresh warehouse:
          wall time, requests and bytes (from raw.responses).
-  land   landing and typing saved payloads: the udir report-API pivots the pull fetched,
+  land   landing and typing saved payloads: the udir national-test pivots the pull fetched,
          written to files (each 20 times), parsed and typed by skolestat (the udir
          connector's parser, Arrow records loaded into DuckDB) against DuckDB's read_json of
          the same files typed in SQL to the same rows, best of --repeat. Target >= 0.5.

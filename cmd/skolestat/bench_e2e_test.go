@@ -9,8 +9,8 @@ import (
 // TestBenchLandTypesTheSameRowsAsDuckDB runs the land benchmark on a tiny
 // nation. Its figures are not checked (timings belong to `make bench`),
 // but the command fails unless skolestat's typing of the saved pivots and
-// DuckDB's read_json typing in SQL agree row for row (counts by status,
-// sum of values, hashes of the text columns).
+// DuckDB's read_json typing in SQL agree row for row (counts by status
+// and hashes of every row, value included).
 func TestBenchLandTypesTheSameRowsAsDuckDB(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs a pull and two loads")

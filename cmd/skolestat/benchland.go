@@ -74,7 +74,7 @@ func (a *app) benchLand(ctx context.Context, dir string, repeat int) error {
 	}
 	best := func(c *contender) time.Duration { return slices.Min(c.times) }
 	rate := func(c *contender) float64 { return float64(c.rows) / best(c).Seconds() }
-	fmt.Fprintf(a.stdout, "\nland and type saved payloads (%d udir report-API pivots from the pull, %.1f MB, each %d times), best of %d, alternating\n",
+	fmt.Fprintf(a.stdout, "\nland and type saved payloads (%d udir national-test pivots from the pull, %.1f MB, each %d times), best of %d, alternating\n",
 		len(files)/landCopies, float64(bytes)/1e6/landCopies, landCopies, repeat)
 	for _, c := range cs {
 		fmt.Fprintf(a.stdout, "  %-18s %7.3f s  %9d rows  %5.2f M rows/s  (%s)\n", c.label, best(c).Seconds(), c.rows, rate(c)/1e6, c.note)
@@ -88,8 +88,9 @@ func (a *app) benchLand(ctx context.Context, dir string, repeat int) error {
 	return nil
 }
 
-// savePayloads writes the bodies of the udir data responses of the pull's
-// warehouse to dir, landCopies times each, and returns the files and their
+// savePayloads writes the bodies of the udir national-test data responses
+// of the pull's warehouse to dir (numbers only, and one shape, which the
+// SQL side relies on), landCopies times each, and returns the files and their
 // total size.
 func savePayloads(ctx context.Context, wh, dir string) ([]string, int64, error) {
 	if err := os.RemoveAll(dir); err != nil {
@@ -103,7 +104,7 @@ func savePayloads(ctx context.Context, wh, dir string) ([]string, int64, error) 
 		return nil, 0, fmt.Errorf("opening the pull's warehouse (the land benchmark needs the pull's): %w", err)
 	}
 	defer rd.Close()
-	rows, err := rd.Query(ctx, `SELECT body FROM raw.responses WHERE step_id = 'udir' AND url LIKE '%/data?%' AND body IS NOT NULL AND octet_length(body) > 100 ORDER BY seq`)
+	rows, err := rd.Query(ctx, `SELECT body FROM raw.responses WHERE step_id = 'udir' AND url LIKE '%/NasjonaleProever/%/data?%' AND body IS NOT NULL AND octet_length(body) > 100 ORDER BY seq`)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -134,8 +135,9 @@ func savePayloads(ctx context.Context, wh, dir string) ([]string, int64, error) 
 }
 
 // timedBuild runs fn in a fresh warehouse build and returns its duration,
-// the rows of table raw.land and a digest of them (counts by status, sums
-// of the values and of hashes of every row's text columns) to check that
+// the rows of table raw.land and a digest of them (counts by status and a
+// sum of hashes of every row, value included: a sum of the values would
+// differ in the last digits with the order of summation) to check that
 // both contenders typed the same rows.
 func timedBuild(ctx context.Context, wh string, fn func(b *warehouse.Build) error) (time.Duration, int64, string, error) {
 	lk, err := lock.Acquire(ctx, warehouse.LockPath(wh), 0, lock.Holder{Command: "bench"})
@@ -156,7 +158,7 @@ func timedBuild(ctx context.Context, wh string, fn func(b *warehouse.Build) erro
 	var n int64
 	var digest string
 	if err := b.QueryRow(ctx, `SELECT count(*), concat_ws(' ', count(*) FILTER (WHERE status = 'ok'), count(*) FILTER (WHERE status = 'suppressed'),
-	    count(*) FILTER (WHERE status = 'missing'), round(sum(value), 6), sum(hash(file, row_id, unit_code, unit_name, measure, status) % 1000003))
+	    count(*) FILTER (WHERE status = 'missing'), sum(hash(file, row_id, unit_code, unit_name, measure, status, value) % 1000003))
 	    FROM raw.land`, nil, &n, &digest); err != nil {
 		return 0, 0, "", err
 	}
