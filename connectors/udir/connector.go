@@ -26,7 +26,8 @@ import (
 // The connector "udir": the reports of udir's report API, each kind of
 // report to its own stream (reports.go): national tests, grunnskolepoeng,
 // grades, GSI and absence, one row per unit, year, measure and the
-// report's other dimensions.
+// report's other dimensions; and the published school contribution, whose
+// report pages are found rather than named (contribution.go).
 //
 // For each report it reads the Rapportside (for the data and filterVerdier
 // endpoints: never hard-coded, udir changes their versions), then the
@@ -72,11 +73,23 @@ type Config struct {
 	Years []int `yaml:"years"`
 	// Level is how deep to drill: "municipality" (default) or "school".
 	Level string `yaml:"level"`
+	// SchoolContribution turns the stream StreamSchoolContribution on
+	// (unset: on). Its report pages are not named by Reports but found:
+	// every read lists the report pages and reads those of the grunnskole
+	// (code GSK_…) to find the ones whose data is the table SkolebidragG
+	// (contribution.go). Years does not apply to it: it reads every year
+	// its pages offer.
+	SchoolContribution *bool `yaml:"school_contribution"`
+}
+
+// schoolContribution is Config.SchoolContribution with its default.
+func (c Config) schoolContribution() bool {
+	return c.SchoolContribution == nil || *c.SchoolContribution
 }
 
 func init() {
 	connectors.Default.Register("udir", connectors.Factory{
-		Doc: "udir's report API: national tests, grunnskolepoeng, grades, GSI and absence by county, municipality or school",
+		Doc: "udir's report API: national tests, grunnskolepoeng, grades, GSI, absence and the published school contribution by county, municipality or school",
 		New: func() any {
 			return &Config{BaseURL: DefaultBaseURL, Reports: slices.Clone(DefaultReports), Level: LevelMunicipalities}
 		},
@@ -161,7 +174,9 @@ func (s *Source) Check(ctx context.Context) (string, error) {
 }
 
 // Streams lists the streams of the configured reports, in the order of
-// their first report, and the unit dimension (unitstream.go).
+// their first report, then the school contribution when it is on (an
+// optional stream: udir may publish no page of it) and the unit dimension
+// (unitstream.go). It makes no request.
 func (s *Source) Streams(context.Context) ([]connectors.Stream, error) {
 	var out []connectors.Stream
 	for _, code := range s.cfg.Reports {
@@ -169,6 +184,9 @@ func (s *Source) Streams(context.Context) ([]connectors.Stream, error) {
 		if !slices.ContainsFunc(out, func(st connectors.Stream) bool { return st.Name == spec.stream }) {
 			out = append(out, connectors.Stream{Name: spec.stream, Description: spec.description, Schema: spec.schema})
 		}
+	}
+	if s.cfg.schoolContribution() {
+		out = append(out, schoolContributionStream)
 	}
 	return append(out, unitsStream), nil
 }
@@ -185,8 +203,11 @@ const checkpointVersion = 1
 // checkpoint of an earlier read whose data requests and answers hash the
 // same, the stream is unchanged: no record, Unchanged true.
 func (s *Source) Read(ctx context.Context, stream string, from connectors.Checkpoint) (connectors.Batches, error) {
-	if stream == StreamUnits {
+	switch {
+	case stream == StreamUnits:
 		return s.readUnits(ctx, from)
+	case stream == StreamSchoolContribution && s.cfg.schoolContribution():
+		return s.readSchoolContribution(ctx, from)
 	}
 	var reports []string
 	var spec kindSpec
@@ -216,18 +237,26 @@ func (s *Source) Read(ctx context.Context, stream string, from connectors.Checkp
 			return nil, err
 		}
 	}
+	return r.result(stream, from)
+}
+
+// result is the end of a read: nothing changed when the data requests and
+// answers hash as in the checkpoint from, else the records read and a new
+// checkpoint. The caller releases r.recs after it.
+func (r *reading) result(stream string, from connectors.Checkpoint) (connectors.Batches, error) {
+	schema := r.b.Schema()
 	cur := checkpoint{Version: checkpointVersion, Data: hex.EncodeToString(r.hash.Sum(nil))}
 	var prev checkpoint
 	if len(from) > 0 && json.Unmarshal(from, &prev) == nil && prev == cur {
-		s.log.Info("udir: stream unchanged", "stream", stream, "requests", r.requests)
-		return connectors.NothingChanged(spec.schema, from), nil
+		r.src.log.Info("udir: stream unchanged", "stream", stream, "requests", r.requests)
+		return connectors.NothingChanged(schema, from), nil
 	}
 	cp, err := json.Marshal(cur)
 	if err != nil {
 		return nil, fmt.Errorf("udir: saving the checkpoint: %w", err)
 	}
-	s.log.Info("udir: stream read", "stream", stream, "requests", r.requests, "rows", r.rows, "empty_combinations", r.empty)
-	return connectors.Records(spec.schema, r.recs, cp)
+	r.src.log.Info("udir: stream read", "stream", stream, "requests", r.requests, "rows", r.rows, "empty_combinations", r.empty)
+	return connectors.Records(schema, r.recs, cp)
 }
 
 // reading is the state of one Read.
@@ -296,9 +325,17 @@ func (r *reading) open(ctx context.Context, kode string) (*opened, error) {
 	if page.Kode != kode {
 		return nil, payloadErr(endpoint, "rappside.kode", fmt.Errorf("%q answered for %q", page.Kode, kode), body)
 	}
-	o := &opened{kode: kode, page: page}
-	o.dataPath, _ = page.DataEndpoint() // ParseReportPage made sure there is one
-	o.fvEndpoint, o.fv, err = r.get(ctx, page.FilterValuesEndpoint, "the filter values of "+kode)
+	dataPath, _ := page.DataEndpoint() // ParseReportPage made sure there is one
+	return r.openPage(ctx, page, dataPath, page.FilterValuesEndpoint)
+}
+
+// openPage reads the filter values of a report page already read, whose
+// data are at dataPath and filter values at fvPath, and finds the nation.
+func (r *reading) openPage(ctx context.Context, page *ReportPage, dataPath, fvPath string) (*opened, error) {
+	kode := page.Kode
+	o := &opened{kode: kode, page: page, dataPath: dataPath}
+	var err error
+	o.fvEndpoint, o.fv, err = r.get(ctx, fvPath, "the filter values of "+kode)
 	if err != nil {
 		return nil, err
 	}

@@ -188,7 +188,19 @@ type looseRow struct {
 // "rows":[]) is valid and has no cells. Faults in the metadata or a row are
 // *PivotError naming the field and row; the connector adds source and
 // endpoint.
-func ParsePivot(data []byte) (*Pivot, error) {
+func ParsePivot(data []byte) (*Pivot, error) { return parsePivot(data, false) }
+
+// statusLabel is the status of a cell that is neither a number nor a
+// status symbol, in a pivot parsed with labels allowed: a text such as a
+// significance flag ("over"). Its Number is 0 and means nothing; the text
+// is the row's Raw.
+const statusLabel cell.Status = "label"
+
+// parsePivot is ParsePivot; with labels, a cell that cell.Parse refuses is
+// kept as a statusLabel value instead of failing the response. Only the
+// school contribution reads pivots so (contribution.go): its measures are
+// not known, and one may be a text.
+func parsePivot(data []byte, labels bool) (*Pivot, error) {
 	var top rawPivot
 	if err := json.Unmarshal(data, &top); err != nil {
 		if !json.Valid(data) {
@@ -218,7 +230,7 @@ func ParsePivot(data []byte) (*Pivot, error) {
 		return nil, err
 	}
 	p := &Pivot{RowHierarchy: md.RowHierarchy, Levels: len(levels), Leaves: leaves}
-	if p.Rows, err = checkRows(*top.Rows, leaves); err != nil {
+	if p.Rows, err = checkRows(*top.Rows, leaves, labels); err != nil {
 		return nil, err
 	}
 	return p, nil
@@ -319,8 +331,9 @@ func expandHeader(levels [][]header) ([]Leaf, error) {
 }
 
 // checkRows turns decoded rows into Rows: every row has an id and one
-// value per leaf, each parsed by cell.Parse.
-func checkRows(raws []rawRow, leaves []Leaf) ([]Row, error) {
+// value per leaf, each parsed by cell.Parse (a text it refuses is a
+// statusLabel value when labels is set).
+func checkRows(raws []rawRow, leaves []Leaf, labels bool) ([]Row, error) {
 	n := len(leaves)
 	rows := make([]Row, len(raws))
 	// One backing array for all rows' values: a row's slices are cut
@@ -352,6 +365,9 @@ func checkRows(raws []rawRow, leaves []Leaf) ([]Row, error) {
 				return nil, pivotErr(field(".data[%d]", j), id, "is null, not a string")
 			}
 			v, err := cell.Parse(d.s)
+			if err != nil && labels {
+				v, err = cell.Value{Status: statusLabel}, nil
+			}
 			if err != nil {
 				return nil, &PivotError{Field: field(".data[%d] (%q)", j, leaves[j].Measure()), RowID: id, Err: err}
 			}

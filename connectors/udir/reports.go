@@ -31,6 +31,9 @@ const (
 	StreamGrades        = "udir_grades"
 	StreamGSI           = "udir_gsi"
 	StreamAbsence       = "udir_absence"
+	// StreamSchoolContribution is the published school contribution
+	// (contribution.go), read from the pages found by discovery.
+	StreamSchoolContribution = "udir_school_contribution"
 )
 
 // Stream is the national tests' stream, the one stream of the connector's
@@ -39,9 +42,10 @@ const Stream = StreamNationalTests
 
 // KnownReports are the Rapportside codes of shared/docs/sources.md §1B
 // whose kind the connector knows. The grunnskole school contribution
-// (table SkolebidragG) is not among them: its Rapportside code has not
-// been found. When it is, it needs a kind of its own (its measures are
-// not those of any kind here).
+// (table SkolebidragG) is not among them and is no kind: its Rapportside
+// code has not been found, so the connector finds its pages by their data
+// endpoint (Config.SchoolContribution, contribution.go) and lands them in
+// StreamSchoolContribution.
 var KnownReports = map[string]Kind{
 	"GSK_NP_Geografisk": KindNationalTests,
 	"GSK_NP_Geo_Trinn5": KindNationalTests,

@@ -18,7 +18,8 @@ import (
 
 // The udir report API emulation (shared/docs/sources.md §1B): here the two
 // national test reports, over the simulated national_tests (the reports by
-// TidID are in udirtable.go):
+// TidID are in udirtable.go, the list of report pages and the school
+// contribution in udircontribution.go):
 //
 //	GET rest/v1/Rapportside/{GSK_NP_Geografisk|GSK_NP_Geo_Trinn5}
 //	GET rest/v1/Statistikk/GSK/NasjonaleProever/{1/1|4/1}/filterVerdier
@@ -174,6 +175,9 @@ type udirData struct {
 	tables  []*udirTable
 	results *udirResults
 	pupils  *udirPupils
+	// contribution is the simulator's true school contribution
+	// (udircontribution.go); nil when the data have no truth.
+	contribution *udirContribution
 }
 
 // loadUdir builds the unit tree of the simulated nation and the
@@ -394,6 +398,7 @@ func (d *udirData) teaches(u udirUnit, rep *udirReport) bool {
 }
 
 func (d *udirData) routes(mux *http.ServeMux, prefix string) {
+	mux.HandleFunc("GET "+prefix+"/rest/v1/Rapportside", d.reportList)
 	mux.HandleFunc("GET "+prefix+"/rest/v1/Rapportside/{kode}", d.reportPage)
 	for _, rep := range udirReports {
 		mux.HandleFunc("GET "+prefix+"/"+rep.Path+"/filterVerdier", func(w http.ResponseWriter, r *http.Request) { d.filterValues(w, rep) })

@@ -39,9 +39,9 @@ import (
 // selection that exists nowhere is the empty result, some school names
 // end in a space, and with drift on "rows" is called "rader".
 //
-// The school contribution (skolebidrag) is not emulated: its Rapportside
-// code is not known, and an emulation under a made-up code would test the
-// connector against nothing real.
+// The school contribution (table SkolebidragG, udircontribution.go) is
+// served under a made-up code the connector does not depend on: it finds
+// the page through the list of report pages (GET rest/v1/Rapportside).
 
 // udirTable is one report by TidID.
 type udirTable struct {
@@ -55,8 +55,13 @@ type udirTable struct {
 	// 2024-25).
 	TidMonth  int
 	YearTekst string
+	// Groups, when set, are a header level of several cells after the year
+	// (the school contribution's 1.-4., 5.-7. and 8.-10. trinn); HasGroup
+	// says which a year has (a group no unit has in a year is no column).
+	Groups   []udirHeader
+	HasGroup func(year, group int) bool
 	// Levels are the one-cell header levels between the year (and, for
-	// grades, the grade type) and the measures.
+	// grades, the grade type; or the group) and the measures.
 	Levels   []udirHeader
 	Measures []udirHeader
 	// MeasureFilter selects measures by MeasureIDs (GSI's SpoersmaalID);
@@ -86,6 +91,7 @@ type udirTableColumn struct {
 	Year      int
 	GradeType int // index into udirGradeTypes
 	Subject   int // index into udirResults.subjects
+	Group     int // index into udirTable.Groups
 }
 
 // udirGradeTypes are the KaraktertypeID values emulated.
@@ -126,8 +132,16 @@ func (d *udirData) loadTables(ctx context.Context, dir string) error {
 		return err
 	}
 	d.tables = []*udirTable{d.gradePointsTable(), d.gradesTable(), d.gsiTable(), d.absenceTable()}
+	if d.contribution, err = loadUdirContribution(ctx, dir, d.units); err != nil {
+		return err
+	}
+	if d.contribution != nil {
+		d.tables = append(d.tables, d.contributionTable())
+	}
 	for _, t := range d.tables {
 		switch t.Kode {
+		case udirContributionKode:
+			d.listBy(t.Kode, func(u udirUnit) bool { return d.contribution.has[u.School] })
 		case "GSK_Elev_Skol":
 			d.listBy(t.Kode, func(u udirUnit) bool { return d.pupils.enrolled[u.School] })
 		case "GSK_fravaer":
@@ -205,7 +219,14 @@ func (d *udirData) tableData(w http.ResponseWriter, r *http.Request, t *udirTabl
 			continue
 		}
 		if !t.Subjects {
-			cols = append(cols, udirTableColumn{Year: y})
+			if len(t.Groups) == 0 {
+				cols = append(cols, udirTableColumn{Year: y})
+			}
+			for gi := range t.Groups {
+				if t.HasGroup(y, gi) {
+					cols = append(cols, udirTableColumn{Year: y, Group: gi})
+				}
+			}
 			continue
 		}
 		types := get("KaraktertypeID")
@@ -316,6 +337,10 @@ func (t *udirTable) header(cols []udirTableColumn, measures []int) [][]udirHeade
 				g := udirGradeTypes[c.GradeType]
 				l.keys = append(l.keys, strconv.FormatInt(g.ID, 10))
 				l.cells = append(l.cells, udirHeader{Name: g.Navn, TekstID: "190112"})
+			}
+			if len(t.Groups) > 0 {
+				l.keys = append(l.keys, "group "+strconv.Itoa(c.Group))
+				l.cells = append(l.cells, t.Groups[c.Group])
 			}
 			for _, h := range t.Levels {
 				l.keys = append(l.keys, h.Name)
