@@ -115,7 +115,8 @@ func (a *app) demo(cmd *cobra.Command, dir string, seed uint64, scale float64, f
 // in micro on a free loopback port, and returns their base address and a
 // function that stops them.
 func (a *app) startEmulator(ctx context.Context, micro string) (string, func(), error) {
-	em, err := emulator.New(ctx, emulator.Options{Data: micro})
+	// Preload: the survey is read while the run reads the microdata.
+	em, err := emulator.New(ctx, emulator.Options{Data: micro, Preload: true})
 	if err != nil {
 		return "", nil, err
 	}

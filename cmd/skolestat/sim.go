@@ -62,6 +62,7 @@ changed API would, --rate-limits enforces the real request limits. Faults are dr
 				return usageError{err}
 			}
 			ctx := cmd.Context()
+			opt.Preload = true // a served emulator answers its first survey request sooner
 			em, err := emulator.New(ctx, opt)
 			if err != nil {
 				return err

@@ -71,8 +71,12 @@ const EksportPrefix = "/eksport"
 const eksportBase = "/api/rest/v2/Eksport"
 
 func init() {
-	register(api{name: "udir Eksport", prefix: EksportPrefix, mount: func(_ context.Context, n *simNation, opt Options, mux *http.ServeMux, prefix string) error {
-		newEksport(n, opt.Drift).routes(mux, prefix+eksportBase)
+	register(api{name: "udir Eksport", prefix: EksportPrefix, mount: func(ctx context.Context, n *simNation, opt Options, mux *http.ServeMux, prefix string) error {
+		e := newEksport(n, opt.Drift)
+		if opt.Preload {
+			go e.load(context.WithoutCancel(ctx)) // an error is kept and answered with the first request
+		}
+		e.routes(mux, prefix+eksportBase)
 		return nil
 	}})
 }

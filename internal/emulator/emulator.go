@@ -18,8 +18,10 @@ package emulator
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
+	"sync"
 )
 
 // Prefixes of the emulated APIs, to be joined to the emulator's address.
@@ -87,6 +89,11 @@ type Options struct {
 	// default, so that the demo and tests that run many pulls in a minute
 	// are not held up by design.
 	RateLimits bool
+	// Preload starts reading, in the background, what an API otherwise
+	// reads on its first request (the Eksport API's survey, seconds at
+	// Norway's size), so that a served emulator answers that request
+	// sooner. Tests leave it off: those of other APIs need not pay for it.
+	Preload bool
 }
 
 // Server is the emulator: an http.Handler over the simulated nation.
@@ -104,11 +111,22 @@ func New(ctx context.Context, opt Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The APIs are built at the same time: each reads what it needs of the
+	// nation's files (seconds at Norway's size) into data of its own; only
+	// the mux, which is safe for concurrent use, is shared.
 	mux := http.NewServeMux()
-	for _, a := range apis {
-		if err := a.mount(ctx, n, opt, mux, a.prefix); err != nil {
-			return nil, fmt.Errorf("emulating %s: %w", a.name, err)
-		}
+	errs := make([]error, len(apis))
+	var wg sync.WaitGroup
+	for i, a := range apis {
+		wg.Go(func() {
+			if err := a.mount(ctx, n, opt, mux, a.prefix); err != nil {
+				errs[i] = fmt.Errorf("emulating %s: %w", a.name, err)
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
 	}
 	s := &Server{faults: newFaulty(mux, opt.Faults)}
 	s.handler = s.faults
