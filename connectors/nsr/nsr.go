@@ -29,6 +29,7 @@ import (
 	"log/slog"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -189,19 +190,25 @@ func (s *Source) Read(ctx context.Context, stream string, from connectors.Checkp
 	}
 	next := checkpoint{Version: checkpointVersion, ListHash: listHash, Details: s.cfg.Details, Units: map[string]savedDetail{}}
 	fetched, reused := 0, 0
+	var stale []*unit // schools whose detail must be read
 	for i := range units {
 		u := &units[i]
-		if s.cfg.Details {
-			if old, ok := prev.unit(u.Orgnr); ok && old.Changed == u.Changed && prev.Details {
-				u.Private, u.GradeFrom, u.GradeTo = old.Private, old.GradeFrom, old.GradeTo
-				reused++
-			} else {
-				if err := s.detail(ctx, u); err != nil {
-					return nil, err
-				}
-				fetched++
-			}
+		if !s.cfg.Details {
+			continue
 		}
+		if old, ok := prev.unit(u.Orgnr); ok && old.Changed == u.Changed && prev.Details {
+			u.Private, u.GradeFrom, u.GradeTo = old.Private, old.GradeFrom, old.GradeTo
+			reused++
+		} else {
+			stale = append(stale, u)
+		}
+	}
+	if err := s.details(ctx, stale); err != nil {
+		return nil, err
+	}
+	fetched = len(stale)
+	for i := range units {
+		u := &units[i]
 		next.Units[u.Orgnr] = savedDetail{Changed: u.Changed, Private: u.Private, GradeFrom: u.GradeFrom, GradeTo: u.GradeTo}
 	}
 	s.log.Info("nsr: register read", "schools", len(units), "details_fetched", fetched, "details_unchanged", reused)
@@ -312,6 +319,45 @@ func decodeItem(raw json.RawMessage) (unit, *fieldErr) {
 		return unit{}, &fieldErr{"Organisasjonsnummer", fmt.Errorf("%q is not nine digits", u.Orgnr)}
 	}
 	return u, nil
+}
+
+// detailWorkers is how many detail requests are in flight at once: a few,
+// since a night with every school changed is thousands of requests of
+// about a millisecond's work each, mostly waiting. The shared client's
+// rate limit for the host, if any, still holds.
+const detailWorkers = 4
+
+// details reads the detail of every unit, detailWorkers at a time; the
+// first error stops the rest and is returned.
+func (s *Source) details(ctx context.Context, units []*unit) error {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	next := make(chan *unit)
+	var wg sync.WaitGroup
+	for range detailWorkers {
+		wg.Go(func() {
+			for u := range next {
+				if err := s.detail(ctx, u); err != nil {
+					cancel(err)
+					return
+				}
+			}
+		})
+	}
+feed:
+	for _, u := range units {
+		select {
+		case next <- u:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(next)
+	wg.Wait()
+	if err := context.Cause(ctx); err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return ctx.Err()
 }
 
 // detail reads /v4/enhet/{orgnr} into u.
