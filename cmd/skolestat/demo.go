@@ -81,7 +81,7 @@ func (a *app) demo(cmd *cobra.Command, dir string, seed uint64, scale float64, f
 	}
 	genTime := time.Since(genStart)
 
-	apis, stopAPIs, err := a.startEmulator(ctx, micro)
+	apis, _, stopAPIs, err := a.startEmulator(ctx, micro)
 	if err != nil {
 		return err
 	}
@@ -114,21 +114,21 @@ func (a *app) demo(cmd *cobra.Command, dir string, seed uint64, scale float64, f
 // startEmulator serves the emulated public APIs over the simulated nation
 // in micro on a free loopback port, and returns their base address and a
 // function that stops them.
-func (a *app) startEmulator(ctx context.Context, micro string) (string, func(), error) {
+func (a *app) startEmulator(ctx context.Context, micro string) (string, *emulator.Server, func(), error) {
 	// Preload: the survey is read while the run reads the microdata.
 	em, err := emulator.New(ctx, emulator.Options{Data: micro, Preload: true})
 	if err != nil {
-		return "", nil, err
+		return "", nil, nil, err
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return "", nil, fmt.Errorf("starting the API emulator: %w", err)
+		return "", nil, nil, fmt.Errorf("starting the API emulator: %w", err)
 	}
 	srv := &http.Server{Handler: em, ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln)
 	base := "http://" + ln.Addr().String()
 	a.log.Info("serving the emulated public APIs", "addr", base)
-	return base, func() { srv.Close() }, nil
+	return base, em, func() { srv.Close() }, nil
 }
 
 // demoMicrodata generates the simulated nation unless DIR already holds the

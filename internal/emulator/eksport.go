@@ -73,9 +73,8 @@ const eksportBase = "/api/rest/v2/Eksport"
 func init() {
 	register(api{name: "udir Eksport", prefix: EksportPrefix, mount: func(ctx context.Context, n *simNation, opt Options, mux *http.ServeMux, prefix string) error {
 		e := newEksport(n, opt.Drift)
-		if opt.Preload {
-			go e.load(context.WithoutCancel(ctx)) // an error is kept and answered with the first request
-		}
+		// An error is kept and answered with the first request.
+		opt.preload(func() { e.load(context.WithoutCancel(ctx)) })
 		e.routes(mux, prefix+eksportBase)
 		return nil
 	}})

@@ -92,15 +92,32 @@ type Options struct {
 	// Preload starts reading, in the background, what an API otherwise
 	// reads on its first request (the Eksport API's survey, seconds at
 	// Norway's size), so that a served emulator answers that request
-	// sooner. Tests leave it off: those of other APIs need not pay for it.
+	// sooner; Server.Preloaded waits for it. Tests leave it off: those of
+	// other APIs need not pay for it.
 	Preload bool
+
+	preloads *sync.WaitGroup // set by New
+}
+
+// preload runs fn in the background when o.Preload is set; an API's mount
+// calls it for what it would otherwise read on its first request.
+func (o Options) preload(fn func()) {
+	if o.Preload && o.preloads != nil {
+		o.preloads.Go(fn)
+	}
 }
 
 // Server is the emulator: an http.Handler over the simulated nation.
 type Server struct {
-	handler http.Handler
-	faults  *faulty
+	handler  http.Handler
+	faults   *faulty
+	preloads sync.WaitGroup
 }
+
+// Preloaded waits until what Options.Preload started is read (at once
+// without it). A benchmark that times requests, not the emulator, calls
+// it first.
+func (s *Server) Preloaded() { s.preloads.Wait() }
 
 // New loads the simulated nation of opt.Data and returns the emulator.
 func New(ctx context.Context, opt Options) (*Server, error) {
@@ -111,6 +128,8 @@ func New(ctx context.Context, opt Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	s := &Server{}
+	opt.preloads = &s.preloads
 	// The APIs are built at the same time: each reads what it needs of the
 	// nation's files (seconds at Norway's size) into data of its own; only
 	// the mux, which is safe for concurrent use, is shared.
@@ -128,7 +147,7 @@ func New(ctx context.Context, opt Options) (*Server, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	s := &Server{faults: newFaulty(mux, opt.Faults)}
+	s.faults = newFaulty(mux, opt.Faults)
 	s.handler = s.faults
 	return s, nil
 }
