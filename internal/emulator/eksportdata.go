@@ -147,36 +147,88 @@ func loadEksportSurvey(ctx context.Context, dir string, schools map[string]int) 
 			answers[i] = 0
 		}
 	}
-	err := microdata.Each(ctx, dir, "survey_responses", func(rec arrow.RecordBatch) error {
-		id, year, org := rec.Column(0).(*array.String), rec.Column(1).(*array.Int32), rec.Column(2).(*array.String)
-		grade, gender, item, answer := rec.Column(3).(*array.Int32), rec.Column(5).(*array.String), rec.Column(6).(*array.String), rec.Column(7).(*array.Int32)
-		for i := range int(rec.NumRows()) {
+	// Strings come as dictionaries (microdata.Scan): each is mapped once
+	// per entry, not once per row. A respondent's rows are told apart by
+	// their entry within a record, and by id across records.
+	var (
+		words                          []string
+		local                          = map[string]int32{}
+		respK, schoolK, genderK, itemK []int32
+	)
+	word := func(s string) int32 {
+		if k, ok := local[s]; ok {
+			return k
+		}
+		k := int32(len(words))
+		words = append(words, s)
+		local[s] = k
+		return k
+	}
+	unknownSchool := ""
+	school := func(org string) int32 {
+		if si, ok := schools[org]; ok {
+			return int32(si)
+		}
+		unknownSchool = strings.Clone(org)
+		return -2
+	}
+	genderOf := func(g string) int32 {
+		switch g {
+		case "G":
+			return eksportBoy
+		case "J":
+			return eksportGirl
+		}
+		return eksportNoGender
+	}
+	item := func(code string) int32 {
+		if it, ok := itemAt[code]; ok {
+			return int32(it)
+		}
+		return -1 // an item the emulation does not know
+	}
+	cols := []string{"respondent_id", "school_year", "school_orgnr", "grade", "gender", "item_code", "answer"}
+	err := microdata.Scan(ctx, dir, "survey_responses", cols, func(c []arrow.Array) error {
+		words = words[:0]
+		clear(local)
+		prevK := int32(-1)
+		respK = microdata.MapStrings(c[0], word, respK)
+		schoolK = microdata.MapStrings(c[2], school, schoolK)
+		genderK = microdata.MapStrings(c[4], genderOf, genderK)
+		itemK = microdata.MapStrings(c[5], item, itemK)
+		year, grade, answer := c[1].(*array.Int32), c[3].(*array.Int32), c[6].(*array.Int32)
+		for i := range c[0].Len() {
 			y := int(year.Value(i))
-			if id.Value(i) != curID || y != curYear {
-				flush()
-				if y != curYear {
-					clear(seen)
+			if k := respK[i]; k != prevK || y != curYear {
+				if k < 0 {
+					return errors.New("a survey answer without respondent_id")
 				}
-				curID, curYear = strings.Clone(id.Value(i)), y
-				if seen[curID] {
-					return fmt.Errorf("respondent %s of %d: answers not together", curID, y)
+				if prevK >= 0 || words[k] != curID || y != curYear {
+					flush()
+					if y != curYear {
+						clear(seen)
+					}
+					// Clone: a dictionary's strings live in the record's memory.
+					curID, curYear = strings.Clone(words[k]), y
+					if seen[curID] {
+						return fmt.Errorf("respondent %s of %d: answers not together", curID, y)
+					}
+					if schoolK[i] < 0 {
+						return fmt.Errorf("respondent %s: school %s is not in schools", curID, unknownSchool)
+					}
+					g := int(genderK[i])
+					if g < 0 {
+						g = eksportNoGender // not given (null)
+					}
+					curKey = eksportCellKey{School: int(schoolK[i]), Year: y, Grade: int(grade.Value(i)), Gender: g}
 				}
-				si, ok := schools[org.Value(i)]
-				if !ok {
-					return fmt.Errorf("respondent %s: school %s is not in schools", curID, org.Value(i))
-				}
-				g := eksportNoGender
-				if gender.IsValid(i) {
-					g = map[string]int{"G": eksportBoy, "J": eksportGirl}[gender.Value(i)]
-				}
-				curKey = eksportCellKey{School: si, Year: y, Grade: int(grade.Value(i)), Gender: g}
+				prevK = k
 			}
-			it, ok := itemAt[item.Value(i)]
-			if !ok || !answer.IsValid(i) {
+			if itemK[i] < 0 || !answer.IsValid(i) {
 				continue // an item the emulation does not know, or not answered
 			}
 			if a := int(answer.Value(i)); 1 <= a && a <= 5 {
-				answers[it] = a
+				answers[itemK[i]] = a
 			}
 		}
 		return nil
@@ -196,16 +248,22 @@ func loadEksportSurvey(ctx context.Context, dir string, schools map[string]int) 
 		s.grades = append(s.grades, g)
 	}
 	slices.Sort(s.grades)
-	err = microdata.Each(ctx, dir, "enrolments", func(rec arrow.RecordBatch) error {
-		year, grade, org := rec.Column(1).(*array.Int32), rec.Column(2).(*array.Int32), rec.Column(3).(*array.String)
-		for i := range int(rec.NumRows()) {
+	var orgK []int32
+	schoolOrNone := func(org string) int32 {
+		if si, ok := schools[org]; ok {
+			return int32(si)
+		}
+		return -1
+	}
+	err = microdata.Scan(ctx, dir, "enrolments", []string{"school_year", "grade", "school_orgnr"}, func(c []arrow.Array) error {
+		year, grade := c[0].(*array.Int32), c[1].(*array.Int32)
+		orgK = microdata.MapStrings(c[2], schoolOrNone, orgK)
+		for i := range c[0].Len() {
 			y, g := int(year.Value(i)), int(grade.Value(i))
-			if !years[y] || !grades[g] {
+			if !years[y] || !grades[g] || orgK[i] < 0 {
 				continue
 			}
-			if si, ok := schools[org.Value(i)]; ok {
-				s.enrolled[eksportEnrolKey{si, y, g}]++
-			}
+			s.enrolled[eksportEnrolKey{int(orgK[i]), y, g}]++
 		}
 		return nil
 	})
