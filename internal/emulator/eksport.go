@@ -363,50 +363,6 @@ func eksportGradeName(g int) string {
 // eksportBadFilter is the real API's message for a filter it cannot read.
 const eksportBadFilter = "Feil format på filtrene!"
 
-// parseEksportFilter reads `Name(v1_v2)_Name2(v)`: names are letters,
-// values letters, digits and '-' joined with '_'. A comma, a missing
-// parenthesis, an empty value or a name given twice is an error.
-func parseEksportFilter(s string) (map[string][]string, error) {
-	out := map[string][]string{}
-	rest := s
-	for {
-		open := strings.IndexByte(rest, '(')
-		if open <= 0 {
-			return nil, fmt.Errorf("no filter name and '(' at %q", rest)
-		}
-		name := rest[:open]
-		for _, r := range name {
-			if !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z') {
-				return nil, fmt.Errorf("filter name %q", name)
-			}
-		}
-		end := strings.IndexByte(rest, ')')
-		if end < open {
-			return nil, fmt.Errorf("no ')' after %s(", name)
-		}
-		if _, dup := out[name]; dup {
-			return nil, fmt.Errorf("filter %s given twice", name)
-		}
-		vals := strings.Split(rest[open+1:end], "_")
-		for _, v := range vals {
-			if v == "" || strings.ContainsFunc(v, func(r rune) bool {
-				return !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || r == '-')
-			}) {
-				return nil, fmt.Errorf("value %q of %s", v, name)
-			}
-		}
-		out[name] = vals
-		rest = rest[end+1:]
-		if rest == "" {
-			return out, nil
-		}
-		if rest[0] != '_' {
-			return nil, fmt.Errorf("%q after %s(...)", rest, name)
-		}
-		rest = rest[1:]
-	}
-}
-
 // eksportIDs reads a filter's values as ids.
 func eksportIDs(vals []string) ([]int64, error) {
 	out := make([]int64, len(vals))
@@ -438,7 +394,7 @@ func (d *eksportData) selection(t eksportTable, raw string) (eksportSelection, s
 	if raw == "" {
 		return s, "Filter må oppgis!"
 	}
-	f, err := parseEksportFilter(raw)
+	f, err := parseFilter(raw)
 	if err != nil {
 		return s, eksportBadFilter
 	}

@@ -456,13 +456,13 @@ func TestEksportWithoutSurvey(t *testing.T) {
 }
 
 func TestParseEksportFilter(t *testing.T) {
-	got, err := parseEksportFilter("TidID(202412)_EnhetID(-76_-720)_Kommunekode(0301)_Nasjonaltkode(I)")
+	got, err := parseFilter("TidID(202412)_EnhetID(-76_-720)_Kommunekode(0301)_Nasjonaltkode(I)")
 	want := map[string][]string{"TidID": {"202412"}, "EnhetID": {"-76", "-720"}, "Kommunekode": {"0301"}, "Nasjonaltkode": {"I"}}
 	if err != nil || !reflect.DeepEqual(got, want) {
 		t.Errorf("got %v %v", got, err)
 	}
 	for _, bad := range []string{"TidID(202412,202312)", "TidID(202412)EnhetID(1)", "TidID(", "TidID()", "(1)", "TidID(1)_TidID(2)", "Tid ID(1)", "TidID(1)_"} {
-		if _, err := parseEksportFilter(bad); err == nil {
+		if _, err := parseFilter(bad); err == nil {
 			t.Errorf("%q: no error", bad)
 		}
 	}

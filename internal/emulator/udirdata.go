@@ -16,11 +16,12 @@ import (
 // comma between values among them.
 const udirBadFilter = "Feil format på filtrene!"
 
-// parseUdirFilter reads `Name(v1_v2)_Name2(v)`: names are letters, values
-// integers joined with `_`. Anything else (a comma, a missing parenthesis,
-// a value that is no integer, a name given twice) is an error.
-func parseUdirFilter(s string) (map[string][]int64, error) {
-	out := map[string][]int64{}
+// parseFilter reads the filter expression both udir APIs take,
+// `Name(v1_v2)_Name2(v)`: names are letters, values letters, digits and '-'
+// joined with '_' (the Eksport API also takes codes: Kommunekode(0301)). A comma, a missing
+// parenthesis, an empty value or a name given twice is an error.
+func parseFilter(s string) (map[string][]string, error) {
+	out := map[string][]string{}
 	rest := s
 	for {
 		open := strings.IndexByte(rest, '(')
@@ -40,13 +41,13 @@ func parseUdirFilter(s string) (map[string][]int64, error) {
 		if _, dup := out[name]; dup {
 			return nil, fmt.Errorf("filter %s given twice", name)
 		}
-		var vals []int64
-		for _, v := range strings.Split(rest[open+1:end], "_") {
-			n, err := strconv.ParseInt(v, 10, 64)
-			if err != nil {
+		vals := strings.Split(rest[open+1:end], "_")
+		for _, v := range vals {
+			if v == "" || strings.ContainsFunc(v, func(r rune) bool {
+				return !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || r == '-')
+			}) {
 				return nil, fmt.Errorf("value %q of %s", v, name)
 			}
-			vals = append(vals, n)
 		}
 		out[name] = vals
 		rest = rest[end+1:]
@@ -58,6 +59,28 @@ func parseUdirFilter(s string) (map[string][]int64, error) {
 		}
 		rest = rest[1:]
 	}
+}
+
+// parseUdirFilter reads the report API's filter: as parseFilter, every
+// value an integer id.
+func parseUdirFilter(s string) (map[string][]int64, error) {
+	raw, err := parseFilter(s)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string][]int64, len(raw))
+	for name, vals := range raw {
+		ids := make([]int64, len(vals))
+		for i, v := range vals {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				return nil, fmt.Errorf("value %q of %s", v, name)
+			}
+			ids[i] = n
+		}
+		out[name] = ids
+	}
+	return out, nil
 }
 
 // udirSelection is what a data request asks for, each list in the order
@@ -342,28 +365,46 @@ func (d *udirData) stat(u udirUnit, c udirColumn) udirStat {
 	return out
 }
 
-// data is GET {report}/data?filter=…&radSti=…&inkluderKoder=true.
-func (d *udirData) data(w http.ResponseWriter, r *http.Request, rep *udirReport) {
+// udirDataQuery is what a data request of the report API asks for.
+type udirDataQuery struct {
+	filter  map[string][]int64
+	path    udirRowPath
+	hasPath bool // radSti given
+	codes   bool // inkluderKoder=true
+}
+
+// readUdirDataQuery reads filter, radSti and inkluderKoder, or answers
+// the real API's 400 and returns false.
+func readUdirDataQuery(w http.ResponseWriter, r *http.Request) (udirDataQuery, bool) {
 	q := r.URL.Query()
 	expr := q.Get("filter")
 	if expr == "" {
 		udirError(w, http.StatusBadRequest, "Filter må oppgis!")
-		return
+		return udirDataQuery{}, false
 	}
-	f, err := parseUdirFilter(expr)
-	if err != nil {
+	var dq udirDataQuery
+	var err error
+	if dq.filter, err = parseUdirFilter(expr); err != nil {
 		udirError(w, http.StatusBadRequest, udirBadFilter)
-		return
+		return udirDataQuery{}, false
 	}
-	var path udirRowPath
-	_, hasPath := q["radSti"]
-	if hasPath {
-		if path, err = parseUdirRowPath(q.Get("radSti")); err != nil {
+	if _, dq.hasPath = q["radSti"]; dq.hasPath {
+		if dq.path, err = parseUdirRowPath(q.Get("radSti")); err != nil {
 			udirError(w, http.StatusBadRequest, "Feil format på radsti!")
-			return
+			return udirDataQuery{}, false
 		}
 	}
-	codes := q.Get("inkluderKoder") == "true"
+	dq.codes = q.Get("inkluderKoder") == "true"
+	return dq, true
+}
+
+// data is GET {report}/data?filter=…&radSti=…&inkluderKoder=true.
+func (d *udirData) data(w http.ResponseWriter, r *http.Request, rep *udirReport) {
+	dq, ok := readUdirDataQuery(w, r)
+	if !ok {
+		return
+	}
+	f, path, hasPath, codes := dq.filter, dq.path, dq.hasPath, dq.codes
 	sel := d.selection(rep, f)
 	cols := sel.columns()
 	p := udirPivot{

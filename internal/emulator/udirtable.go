@@ -181,26 +181,11 @@ func udirAll(navn string) []udirValue {
 
 // tableData is GET {path}/data?filter=…&radSti=…&inkluderKoder=true.
 func (d *udirData) tableData(w http.ResponseWriter, r *http.Request, t *udirTable) {
-	q := r.URL.Query()
-	expr := q.Get("filter")
-	if expr == "" {
-		udirError(w, http.StatusBadRequest, "Filter må oppgis!")
+	dq, ok := readUdirDataQuery(w, r)
+	if !ok {
 		return
 	}
-	f, err := parseUdirFilter(expr)
-	if err != nil {
-		udirError(w, http.StatusBadRequest, udirBadFilter)
-		return
-	}
-	var path udirRowPath
-	_, hasPath := q["radSti"]
-	if hasPath {
-		if path, err = parseUdirRowPath(q.Get("radSti")); err != nil {
-			udirError(w, http.StatusBadRequest, "Feil format på radsti!")
-			return
-		}
-	}
-	codes := q.Get("inkluderKoder") == "true"
+	f, path, hasPath, codes := dq.filter, dq.path, dq.hasPath, dq.codes
 	defaults := map[string][]int64{}
 	for _, kv := range t.Defaults() {
 		defaults[kv.K] = kv.V.([]int64)
