@@ -20,6 +20,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/skolestat/skolestat/connectors"
+	"github.com/skolestat/skolestat/connectors/cell"
 	"github.com/skolestat/skolestat/internal/httpclient"
 )
 
@@ -298,6 +299,42 @@ func (r *reading) getData(ctx context.Context, path string, filters map[string][
 
 func payloadErr(endpoint, field string, err error, payload []byte) error {
 	return &connectors.PayloadError{Source: "udir", Endpoint: endpoint, Field: field, Err: err, Payload: payload}
+}
+
+// pivotPayloadErr is a PayloadError for a data response the pivot parser
+// refused, naming the field when the parser did.
+func pivotPayloadErr(endpoint string, err error, body []byte) error {
+	var pe *PivotError
+	if errors.As(err, &pe) {
+		return payloadErr(endpoint, pe.Field, err, body)
+	}
+	return payloadErr(endpoint, "", err, body)
+}
+
+// appendUnit appends a row's unit columns, those every report stream
+// starts with (unitFields): school year, level, code, name, EnhetID (null
+// when the filter values do not list the code).
+func appendUnit(b *array.RecordBuilder, autumn int, level Level, row Row, u Unit, known bool) {
+	b.Field(0).(*array.Int32Builder).Append(int32(autumn))
+	b.Field(1).(*array.StringBuilder).Append(level.String())
+	b.Field(2).(*array.StringBuilder).Append(row.Kode)
+	b.Field(3).(*array.StringBuilder).Append(row.Navn)
+	if known {
+		b.Field(4).(*array.Int64Builder).Append(u.ID)
+	} else {
+		b.Field(4).(*array.Int64Builder).AppendNull()
+	}
+}
+
+// appendValue appends a cell as the value and status columns at field at
+// and at+1 (valueFields): the number only when its status is ok.
+func appendValue(b *array.RecordBuilder, at int, v cell.Value) {
+	if v.Status == cell.OK {
+		b.Field(at).(*array.Float64Builder).Append(v.Number)
+	} else {
+		b.Field(at).(*array.Float64Builder).AppendNull()
+	}
+	b.Field(at + 1).(*array.StringBuilder).Append(string(v.Status))
 }
 
 // opened is a report whose page and filter values have been read.

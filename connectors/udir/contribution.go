@@ -342,11 +342,7 @@ func (r *reading) contribution(ctx context.Context, f contributionPage) error {
 func (r *reading) contributionData(endpoint string, body []byte, kode string, y contributionYear, byKode map[string]Unit) error {
 	p, err := parsePivot(body, true)
 	if err != nil {
-		var pe *PivotError
-		if errors.As(err, &pe) {
-			return payloadErr(endpoint, pe.Field, err, body)
-		}
-		return payloadErr(endpoint, "", err, body)
+		return pivotPayloadErr(endpoint, err, body)
 	}
 	if len(p.Leaves) == 0 {
 		r.empty++

@@ -9,8 +9,6 @@ import (
 	"strconv"
 
 	"github.com/apache/arrow-go/v18/arrow/array"
-
-	"github.com/skolestat/skolestat/connectors/cell"
 )
 
 // The national tests (KindNationalTests): SkoleAarID years, TrinnID grades
@@ -151,11 +149,7 @@ var gradeHeader = regexp.MustCompile(`^(\d+)\. årstrinn$`)
 func (r *reading) data(endpoint string, body []byte, y year, g grade, t test, byKode map[string]Unit) error {
 	p, err := ParsePivot(body)
 	if err != nil {
-		var pe *PivotError
-		if errors.As(err, &pe) {
-			return payloadErr(endpoint, pe.Field, err, body)
-		}
-		return payloadErr(endpoint, "", err, body)
+		return pivotPayloadErr(endpoint, err, body)
 	}
 	if len(p.Leaves) == 0 {
 		r.empty++ // a combination that does not exist (9th grade English)
@@ -213,24 +207,11 @@ func (r *reading) data(endpoint string, body []byte, y year, g grade, t test, by
 		r.units[key] = true
 		u, known := byKode[row.Kode]
 		for j, v := range row.Values {
-			b.Field(0).(*array.Int32Builder).Append(int32(y.autumn))
-			b.Field(1).(*array.StringBuilder).Append(level.String())
-			b.Field(2).(*array.StringBuilder).Append(row.Kode)
-			b.Field(3).(*array.StringBuilder).Append(row.Navn)
-			if known {
-				b.Field(4).(*array.Int64Builder).Append(u.ID)
-			} else {
-				b.Field(4).(*array.Int64Builder).AppendNull()
-			}
+			appendUnit(b, y.autumn, level, row, u, known)
 			b.Field(5).(*array.Int32Builder).Append(int32(number))
 			b.Field(6).(*array.StringBuilder).Append(t.subject)
 			b.Field(7).(*array.StringBuilder).Append(measureOf[j])
-			if v.Status == cell.OK {
-				b.Field(8).(*array.Float64Builder).Append(v.Number)
-			} else {
-				b.Field(8).(*array.Float64Builder).AppendNull()
-			}
-			b.Field(9).(*array.StringBuilder).Append(string(v.Status))
+			appendValue(b, 8, v)
 		}
 		r.rows += len(row.Values)
 	}

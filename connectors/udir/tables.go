@@ -9,8 +9,6 @@ import (
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow/array"
-
-	"github.com/skolestat/skolestat/connectors/cell"
 )
 
 // The reports other than the national tests (grunnskolepoeng, grades,
@@ -120,11 +118,7 @@ func (r *reading) gradeSelections(fv []byte, kode string) (_ []selection, field 
 func (r *reading) tableData(endpoint string, body []byte, spec kindSpec, y year, sel selection, byKode map[string]Unit) error {
 	p, err := ParsePivot(body)
 	if err != nil {
-		var pe *PivotError
-		if errors.As(err, &pe) {
-			return payloadErr(endpoint, pe.Field, err, body)
-		}
-		return payloadErr(endpoint, "", err, body)
+		return pivotPayloadErr(endpoint, err, body)
 	}
 	if len(p.Leaves) == 0 {
 		r.empty++
@@ -169,25 +163,12 @@ func (r *reading) tableData(endpoint string, body []byte, spec kindSpec, y year,
 		r.units[key] = true
 		u, known := byKode[row.Kode]
 		for j, v := range row.Values {
-			b.Field(0).(*array.Int32Builder).Append(int32(y.autumn))
-			b.Field(1).(*array.StringBuilder).Append(level.String())
-			b.Field(2).(*array.StringBuilder).Append(row.Kode)
-			b.Field(3).(*array.StringBuilder).Append(row.Navn)
-			if known {
-				b.Field(4).(*array.Int64Builder).Append(u.ID)
-			} else {
-				b.Field(4).(*array.Int64Builder).AppendNull()
-			}
+			appendUnit(b, y.autumn, level, row, u, known)
 			for d, s := range dims {
 				b.Field(5 + d).(*array.StringBuilder).Append(s)
 			}
 			b.Field(5 + nDims).(*array.StringBuilder).Append(measureOf[j])
-			if v.Status == cell.OK {
-				b.Field(6 + nDims).(*array.Float64Builder).Append(v.Number)
-			} else {
-				b.Field(6 + nDims).(*array.Float64Builder).AppendNull()
-			}
-			b.Field(7 + nDims).(*array.StringBuilder).Append(string(v.Status))
+			appendValue(b, 6+nDims, v)
 		}
 		r.rows += len(row.Values)
 	}
