@@ -199,8 +199,10 @@ Where things are:
 
 Try:
   skolestat sql --warehouse %s -c "SELECT unit_code, gsp_display, n FROM mart.gsp WHERE unit_type = 'municipality' AND subgroup = 'all' AND school_year = 2024 ORDER BY gsp DESC LIMIT 10"
+  skolestat sql --warehouse %s -c "SELECT year, value, published_codes FROM mart.municipality_figures WHERE measure = 'population_6_15' AND municipality_code = '3101' ORDER BY year"
+      (one series in today's codes across the 2024 reform: 3001 until 2023, 3101 since)
   skolestat sql --warehouse %s          (interactive; .tables lists the tables)
   skolestat runs --warehouse %s
-`, wh, exportDir, filepath.Join(dir, "microdata"), logPath, wh, wh, wh)
+`, wh, exportDir, filepath.Join(dir, "microdata"), logPath, wh, wh, wh, wh)
 	return nil
 }
