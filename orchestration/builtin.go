@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/skolestat/skolestat/codebook"
 	"github.com/skolestat/skolestat/transforms"
 	"github.com/skolestat/skolestat/transforms/gsp"
+	"github.com/skolestat/skolestat/transforms/survey"
 )
 
 // GSPConfig is the with: block of a transform step that uses gsp.
@@ -33,7 +35,19 @@ func BuiltinTransforms() *transforms.Registry {
 		Outputs: []transforms.Binding{{Name: "pupils", SQL: "restricted.gsp_pupil"}, {Name: "aggregates", SQL: "core.gsp"}},
 		Run:     runGSP,
 	})
+	r.Register("survey", survey.NewTransform(loadCodebook))
 	return r
+}
+
+// loadCodebook resolves a survey step's codebook: a shipped one by name,
+// else a YAML file by path.
+func loadCodebook(_ context.Context, ref string) (*codebook.Codebook, error) {
+	for _, name := range codebook.BuiltinNames() {
+		if name == ref {
+			return codebook.Builtin(ref)
+		}
+	}
+	return codebook.Load(ref)
 }
 
 func runGSP(ctx context.Context, config any, in transforms.Inputs) (transforms.Outputs, error) {

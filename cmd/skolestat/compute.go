@@ -14,8 +14,8 @@ warehouse. The nightly pipeline runs the same transforms inside the warehouse.`,
 	}
 	cmd.AddCommand(
 		a.computeGSPCmd(),
+		a.computeSurveyCmd(),
 		sub("sbi", "School contribution indicators (not yet)", "school contribution indicators come with issue 5"),
-		sub("survey", "Survey indices from item-level answers (not yet)", "survey indices come with issue 4"),
 		sub("profiles", "The expert group's school profiles P1-P4 (not yet)", "profiles come with issue 5"),
 		sub("stability", "Stability of school contribution (not yet)", "stability analyses come with issue 5"),
 	)

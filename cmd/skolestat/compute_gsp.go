@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -32,31 +33,8 @@ Pupil-level results are not written: they never leave the restricted schema.`,
 			if micro == "" || out == "" {
 				return usageError{fmt.Errorf("--microdata and --out are both required")}
 			}
-			tmp, err := os.MkdirTemp("", "skolestat-compute-")
-			if err != nil {
-				return err
-			}
-			defer os.RemoveAll(tmp)
-			f := runFlags{warehouse: filepath.Join(tmp, "scratch.duckdb"), set: []string{
-				"microdata=" + micro, "out=" + out, "min_pupils=" + strconv.Itoa(minPupils), "lenient=" + strconv.FormatBool(lenient)}}
-			r := a.newRunner(f, "compute gsp")
-			src, name, err := pipelines.ReadBuiltin("gsp")
-			if err != nil {
-				return err
-			}
-			overrides, _ := f.overrides()
-			p, err := pipelines.Load(name, src, overrides, r.Catalog())
-			if err != nil {
-				return err
-			}
-			res, err := r.Run(cmd.Context(), p)
-			if err != nil {
-				return err
-			}
-			for _, s := range res.Exports {
-				printManifest(a, s.Dir, s.Manifest)
-			}
-			return nil
+			return a.computeWith(cmd.Context(), "gsp", []string{
+				"microdata=" + micro, "out=" + out, "min_pupils=" + strconv.Itoa(minPupils), "lenient=" + strconv.FormatBool(lenient)})
 		},
 	}
 	cmd.Flags().StringVar(&micro, "microdata", "", "folder with the microdata files (schools, pupils, grades)")
@@ -64,4 +42,37 @@ Pupil-level results are not written: they never leave the restricted schema.`,
 	cmd.Flags().IntVar(&minPupils, "min-pupils", 10, "suppress cells with fewer pupils")
 	cmd.Flags().BoolVar(&lenient, "lenient", false, "quarantine bad rows instead of failing")
 	return cmd
+}
+
+// computeWith runs the built-in pipeline name with the parameters set
+// against a scratch warehouse, removed afterwards, and prints the manifest
+// of what it exported.
+func (a *app) computeWith(ctx context.Context, name string, set []string) error {
+	tmp, err := os.MkdirTemp("", "skolestat-compute-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	f := runFlags{warehouse: filepath.Join(tmp, "scratch.duckdb"), set: set}
+	r := a.newRunner(f, "compute "+name)
+	src, file, err := pipelines.ReadBuiltin(name)
+	if err != nil {
+		return err
+	}
+	overrides, err := f.overrides()
+	if err != nil {
+		return usageError{err}
+	}
+	p, err := pipelines.Load(file, src, overrides, r.Catalog())
+	if err != nil {
+		return err
+	}
+	res, err := r.Run(ctx, p)
+	if err != nil {
+		return err
+	}
+	for _, s := range res.Exports {
+		printManifest(a, s.Dir, s.Manifest)
+	}
+	return nil
 }

@@ -1,0 +1,75 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/skolestat/skolestat/codebook"
+)
+
+// TestComputeSurveyEqualsSQLOverTheFiles runs `skolestat compute survey`
+// on a small simulated nation and checks every index of the nation in the
+// last year against the same definition (indicators.md §3) written as one
+// SQL query over the survey_responses file: reverse keying, min_items,
+// respondents left out, and the bullying share.
+func TestComputeSurveyEqualsSQLOverTheFiles(t *testing.T) {
+	if testing.Short() {
+		t.Skip("simulates a nation and runs a pipeline")
+	}
+	dir := t.TempDir()
+	micro := filepath.Join(dir, "microdata")
+	mustRun(t, "sim", "generate", "--out", micro, "--seed", "9", "--scale", "0.01", "--format", "parquet")
+	out := filepath.Join(dir, "out")
+	mustRun(t, "compute", "survey", "--codebook", "elevundersokelsen", "--responses", micro, "--out", out)
+
+	cb, err := codebook.Builtin(codebook.Elevundersokelsen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := cb.Groups[0]
+	answers := strconv.Quote(filepath.Join(micro, "survey_responses.parquet"))
+	answers = "'" + answers[1:len(answers)-1] + "'"
+	computed := "'" + filepath.Join(out, "survey_indices", "*", "*.parquet") + "'"
+	wh := filepath.Join(dir, "w.duckdb")
+	mustRun(t, "run", "microdata", "--warehouse", wh, "--set", "microdata="+micro) // a warehouse to run the queries in
+	year := sqlValue(t, wh, "SELECT max(school_year) FROM read_parquet("+answers+")")
+	quote := func(items []string) string {
+		q := make([]string, len(items))
+		for i, it := range items {
+			q[i] = "'" + it + "'"
+		}
+		return strings.Join(q, ", ")
+	}
+	for _, ix := range g.Indices {
+		rev := "''"
+		if len(ix.Reverse) > 0 {
+			rev = quote(ix.Reverse)
+		}
+		want := sqlValue(t, wh, fmt.Sprintf(`
+WITH a AS (
+    SELECT respondent_id, CASE WHEN item_code IN (%s) THEN %d - answer ELSE answer END AS v
+    FROM read_parquet(%s)
+    WHERE school_year = %s AND item_code IN (%s) AND answer IS NOT NULL),
+r AS (SELECT respondent_id, avg(v) AS s FROM a GROUP BY respondent_id HAVING count(*) >= %d)
+SELECT count(*) || ' ' || round(avg(s), 9) FROM r`, rev, ix.Scale.Min+ix.Scale.Max, answers, year, quote(ix.Items), ix.MinItems))
+		got := sqlValue(t, wh, fmt.Sprintf(`SELECT n || ' ' || round(mean, 9) FROM read_parquet(%s, hive_partitioning = true)
+WHERE unit_type = 'nation' AND grade = 'all' AND gender = 'all' AND school_year = %s AND index_code = '%s'`, computed, year, ix.Code))
+		if got != want {
+			t.Errorf("%s in %s: computed n and mean %s, SQL over the file %s", ix.Code, year, got, want)
+		}
+	}
+	b := g.Bullying
+	want := sqlValue(t, wh, fmt.Sprintf(`
+SELECT count(*) || ' ' || round(100 * avg(CASE WHEN m >= %d THEN 1 ELSE 0 END), 9) FROM (
+    SELECT respondent_id, max(answer) AS m FROM read_parquet(%s)
+    WHERE school_year = %s AND item_code IN (%s) AND answer IS NOT NULL GROUP BY respondent_id)`,
+		b.Threshold, answers, year, quote(b.Items)))
+	got := sqlValue(t, wh, fmt.Sprintf(`SELECT n || ' ' || round(mean, 9) FROM read_parquet(%s, hive_partitioning = true)
+WHERE unit_type = 'nation' AND grade = 'all' AND gender = 'all' AND school_year = %s AND index_code = '%s'`, computed, year, b.Code))
+	if got != want {
+		t.Errorf("%s in %s: computed n and share %s, SQL over the file %s", b.Code, year, got, want)
+	}
+}
