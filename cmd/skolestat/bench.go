@@ -54,6 +54,12 @@ func (a *app) benchCmd() *cobra.Command {
          connector's parser, Arrow records loaded into DuckDB) against DuckDB's read_json of
          the same files typed in SQL to the same rows, best of --repeat. Target >= 0.5.
          Runs the pull first.
+  survey survey indices for the newest year of the simulated survey (about 120,000
+         respondents × 60 items at scale 1.0) by the shipped Elevundersøkelsen codebook: the
+         transform (reading the Parquet, scoring, aggregating class to nation by grade and
+         gender) against the same aggregation written as one DuckDB query over the same file,
+         best of --repeat, with the transform's peak Go heap. The run fails unless both
+         publish the same cells. Target >= 1 (not slower than DuckDB).
 
 Figures depend on the machine; the command line and the machine are printed with them.`,
 		Example: `  skolestat bench --dir bench-out
@@ -83,7 +89,12 @@ Figures depend on the machine; the command line and the machine are printed with
 				}
 			}
 			if want(only, "land") {
-				return a.benchLand(ctx, dir, repeat)
+				if err := a.benchLand(ctx, dir, repeat); err != nil {
+					return err
+				}
+			}
+			if want(only, "survey") {
+				return a.benchSurvey(ctx, dir, micro, repeat)
 			}
 			return nil
 		},
@@ -91,7 +102,7 @@ Figures depend on the machine; the command line and the machine are printed with
 	cmd.Flags().StringVar(&dir, "dir", "bench-out", "working folder (replaced as needed)")
 	cmd.Flags().Float64Var(&scale, "scale", 1.0, "size of the simulated nation")
 	cmd.Flags().IntVar(&repeat, "repeat", 3, "timed repetitions of the load comparison (best is reported)")
-	cmd.Flags().StringSliceVar(&only, "only", nil, "run only these benchmarks: demo, load, pull, land")
+	cmd.Flags().StringSliceVar(&only, "only", nil, "run only these benchmarks: demo, load, pull, land, survey")
 	return cmd
 }
 

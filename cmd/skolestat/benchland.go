@@ -140,29 +140,35 @@ func savePayloads(ctx context.Context, wh, dir string) ([]string, int64, error) 
 // differ in the last digits with the order of summation) to check that
 // both contenders typed the same rows.
 func timedBuild(ctx context.Context, wh string, fn func(b *warehouse.Build) error) (time.Duration, int64, string, error) {
+	var d time.Duration
+	var n int64
+	var digest string
+	err := inBuild(ctx, wh, func(b *warehouse.Build) error {
+		start := time.Now()
+		if err := fn(b); err != nil {
+			return err
+		}
+		d = time.Since(start)
+		return b.QueryRow(ctx, `SELECT count(*), concat_ws(' ', count(*) FILTER (WHERE status = 'ok'), count(*) FILTER (WHERE status = 'suppressed'),
+	    count(*) FILTER (WHERE status = 'missing'), sum(hash(file, row_id, unit_code, unit_name, measure, status, value) % 1000003))
+	    FROM raw.land`, nil, &n, &digest)
+	})
+	return d, n, digest, err
+}
+
+// inBuild runs fn in a build of the warehouse wh that is never published.
+func inBuild(ctx context.Context, wh string, fn func(b *warehouse.Build) error) error {
 	lk, err := lock.Acquire(ctx, warehouse.LockPath(wh), 0, lock.Holder{Command: "bench"})
 	if err != nil {
-		return 0, 0, "", err
+		return err
 	}
 	defer lk.Release()
 	b, err := warehouse.Begin(ctx, wh, lk, warehouse.Options{})
 	if err != nil {
-		return 0, 0, "", err
+		return err
 	}
 	defer b.Abort()
-	start := time.Now()
-	if err := fn(b); err != nil {
-		return 0, 0, "", err
-	}
-	d := time.Since(start)
-	var n int64
-	var digest string
-	if err := b.QueryRow(ctx, `SELECT count(*), concat_ws(' ', count(*) FILTER (WHERE status = 'ok'), count(*) FILTER (WHERE status = 'suppressed'),
-	    count(*) FILTER (WHERE status = 'missing'), sum(hash(file, row_id, unit_code, unit_name, measure, status, value) % 1000003))
-	    FROM raw.land`, nil, &n, &digest); err != nil {
-		return 0, 0, "", err
-	}
-	return d, n, digest, nil
+	return fn(b)
 }
 
 // landOurs reads every file, parses it as the udir connector does and
