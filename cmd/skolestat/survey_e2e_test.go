@@ -73,3 +73,23 @@ WHERE unit_type = 'nation' AND grade = 'all' AND gender = 'all' AND school_year 
 		t.Errorf("%s in %s: computed n and share %s, SQL over the file %s", b.Code, year, got, want)
 	}
 }
+
+// TestComputeSurveyNamesTheBadAnswer: an answer the microdata contract
+// allows (1-99) but the codebook's scale does not (1-5) stops the run as
+// bad input (exit 2) with the file and row it came from; with --lenient
+// the run goes on.
+func TestComputeSurveyNamesTheBadAnswer(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a pipeline")
+	}
+	micro := copyNation(t, csvNation(t))
+	const row = 7 // a data row whose answer is set off the scale
+	edit(t, micro, "survey_responses.csv", func(tb *table) { tb.set(t, row, "answer", "7") })
+	out := filepath.Join(t.TempDir(), "out")
+	r := skolestat(t, "compute", "survey", "--codebook", "elevundersokelsen", "--responses", micro, "--out", out)
+	want := fmt.Sprintf("survey_responses.csv row %d", row)
+	if r.code != 2 || !strings.Contains(r.stderr, want) || !strings.Contains(r.stderr, "answer 7 is off the scale 1..5") {
+		t.Errorf("exit %d; want 2 (bad input) naming %q and the scale; stderr:\n%s", r.code, want, r.stderr)
+	}
+	mustRun(t, "compute", "survey", "--codebook", "elevundersokelsen", "--responses", micro, "--out", out, "--lenient")
+}

@@ -9,6 +9,8 @@ SELECT
     class_id,
     gender,
     item_code,
-    answer
+    answer,
+    source_file,   -- for messages only: the transform names bad input by file and row
+    source_row
 FROM restricted.survey_responses
 ORDER BY school_year, respondent_id, source_file, source_row

@@ -166,3 +166,24 @@ func digits(s string, n int) bool {
 	}
 	return true
 }
+
+// sourceOf is where row i of a responses batch came from, when the batch
+// carries the warehouse's provenance columns source_file and source_row
+// (survey_input passes them on): so that bad input is named by file and
+// row, as the microdata reader names it.
+func sourceOf(b arrow.RecordBatch, i int) (file string, row int64, ok bool) {
+	fc, fok := b.Schema().FieldsByName("source_file")
+	rc, rok := b.Schema().FieldsByName("source_row")
+	if !fok || !rok || len(fc) != 1 || len(rc) != 1 {
+		return "", 0, false
+	}
+	files, err := strColumn(b, "source_file", false)
+	if err != nil || i >= int(b.NumRows()) {
+		return "", 0, false
+	}
+	rows, err := intColumn(b, "source_row", false)
+	if err != nil {
+		return "", 0, false
+	}
+	return files.Value(i), rows.value(i), true
+}

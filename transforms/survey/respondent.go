@@ -41,6 +41,7 @@ type engine struct {
 	p       *plan
 	cfg     Config
 	schools map[string]*schoolRef
+	at      int // the row of the current batch being read (0-based), for messages
 
 	cur   respondent
 	stamp []uint32 // per item id: serial of the last respondent that had it
@@ -129,6 +130,7 @@ func (e *engine) add(batch int64, b arrow.RecordBatch) error {
 	n := int(b.NumRows())
 	for i := range n {
 		e.rows++
+		e.at = i
 		year64 := c.year.value(i)
 		if year64 < 1 || year64 > 9999 {
 			return fmt.Errorf("row %d, column school_year: %d is not a year", i+1, year64)

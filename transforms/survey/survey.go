@@ -179,7 +179,10 @@ func Compute(ctx context.Context, g codebook.Group, schools, responses array.Rec
 			return nil, fmt.Errorf("reading survey responses: %w", err)
 		}
 		if err := e.add(batch, responses.RecordBatch()); err != nil {
-			return nil, fmt.Errorf("reading survey responses: batch %d, %w", batch, err)
+			if file, row, ok := sourceOf(responses.RecordBatch(), e.at); ok {
+				return nil, &InputError{fmt.Errorf("reading survey responses: %s row %d: batch %d, %w", file, row, batch, err)}
+			}
+			return nil, &InputError{fmt.Errorf("reading survey responses: batch %d, %w", batch, err)}
 		}
 	}
 	if err := responses.Err(); err != nil {
@@ -223,3 +226,15 @@ func emptyBatch(mem memory.Allocator, schema *arrow.Schema) arrow.RecordBatch {
 	defer b.Release()
 	return b.NewRecordBatch()
 }
+
+// InputError is bad input in the answers (an answer off its scale, a
+// respondent's rows that disagree or are not together, an unknown school):
+// trying again will not help. It marks itself as bad input for the runner
+// and the exit code (2).
+type InputError struct{ Err error }
+
+func (e *InputError) Error() string { return e.Err.Error() }
+func (e *InputError) Unwrap() error { return e.Err }
+
+// BadInput marks the error as bad input.
+func (e *InputError) BadInput() bool { return true }
