@@ -153,6 +153,24 @@ type Factory struct {
 	Rates map[string]httpclient.Rate
 }
 
+// Build makes a Factory.Build from a connector's constructor: it checks
+// that the decoded config is a *C and calls build with it. On an error it
+// returns a nil Source, not a nil *S inside the interface.
+func Build[C any, S Source](name string, build func(cfg C, env Env) (S, error)) func(any, Env) (Source, error) {
+	return func(config any, env Env) (Source, error) {
+		cfg, ok := config.(*C)
+		if !ok {
+			var want *C
+			return nil, fmt.Errorf("%s: config is %T, want %T", name, config, want)
+		}
+		src, err := build(*cfg, env)
+		if err != nil {
+			return nil, err
+		}
+		return src, nil
+	}
+}
+
 // Rates merges the request limits of every registered factory.
 func (r *Registry) Rates() map[string]httpclient.Rate {
 	r.mu.RLock()
@@ -174,6 +192,14 @@ type Env struct {
 	HTTP *httpclient.Client
 	// Logger is the step's logger.
 	Logger *slog.Logger
+}
+
+// Log is the step's logger, or one that discards when the run gave none.
+func (e Env) Log() *slog.Logger {
+	if e.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return e.Logger
 }
 
 // Registry maps connector names to factories. Tests build their own; the

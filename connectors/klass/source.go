@@ -29,13 +29,9 @@ func init() {
 	connectors.Default.Register("klass", connectors.Factory{
 		Doc: "SSB's classification service (KLASS): municipality codes by version, changes, crosswalk to the newest",
 		New: func() any { return &Config{BaseURL: DefaultBaseURL, Classification: 131, From: "2014-01-01"} },
-		Build: func(config any, env connectors.Env) (connectors.Source, error) {
-			cfg, ok := config.(*Config)
-			if !ok {
-				return nil, fmt.Errorf("klass: config is %T, want *klass.Config", config)
-			}
-			return New(*cfg, env.HTTP)
-		},
+		Build: connectors.Build("klass", func(cfg Config, env connectors.Env) (*Source, error) {
+			return New(cfg, env.HTTP)
+		}),
 	})
 }
 

@@ -24,13 +24,9 @@ func init() {
 	connectors.Default.Register("microdata", connectors.Factory{
 		Doc: "Pupil-level microdata files (CSV or Parquet) in the shape of shared/spec/microdata.md",
 		New: func() any { return &Config{} },
-		Build: func(config any, _ connectors.Env) (connectors.Source, error) {
-			cfg, ok := config.(*Config)
-			if !ok {
-				return nil, fmt.Errorf("microdata: config is %T, want *microdata.Config", config)
-			}
-			return New(*cfg)
-		},
+		Build: connectors.Build("microdata", func(cfg Config, _ connectors.Env) (*Source, error) {
+			return New(cfg)
+		}),
 	})
 }
 

@@ -53,17 +53,13 @@ func init() {
 	connectors.Default.Register("nsr", connectors.Factory{
 		Doc: "The national school register (NSR v4): grunnskoler, municipality, owner type, grades",
 		New: func() any { return &Config{BaseURL: DefaultBaseURL, PageSize: 1000, Details: true} },
-		Build: func(config any, env connectors.Env) (connectors.Source, error) {
-			cfg, ok := config.(*Config)
-			if !ok {
-				return nil, fmt.Errorf("nsr: config is %T, want *nsr.Config", config)
-			}
-			src, err := New(*cfg, env.HTTP)
-			if err == nil && env.Logger != nil {
-				src.log = env.Logger
+		Build: connectors.Build("nsr", func(cfg Config, env connectors.Env) (*Source, error) {
+			src, err := New(cfg, env.HTTP)
+			if err == nil {
+				src.log = env.Log()
 			}
 			return src, err
-		},
+		}),
 	})
 }
 

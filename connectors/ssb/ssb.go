@@ -66,17 +66,13 @@ func init() {
 		New: func() any {
 			return &Config{BaseURL: DefaultBaseURL, Tables: DefaultTables(), MaxCells: DefaultMaxCells}
 		},
-		Build: func(config any, env connectors.Env) (connectors.Source, error) {
-			cfg, ok := config.(*Config)
-			if !ok {
-				return nil, fmt.Errorf("ssb: config is %T, want *ssb.Config", config)
-			}
-			src, err := New(*cfg, env.HTTP)
-			if err == nil && env.Logger != nil {
-				src.log = env.Logger
+		Build: connectors.Build("ssb", func(cfg Config, env connectors.Env) (*Source, error) {
+			src, err := New(cfg, env.HTTP)
+			if err == nil {
+				src.log = env.Log()
 			}
 			return src, err
-		},
+		}),
 		// SSB allows 30 requests a minute per IP (429 beyond); KLASS is on
 		// the same host.
 		Rates: map[string]httpclient.Rate{"data.ssb.no": {Requests: 30, Per: time.Minute}},

@@ -94,17 +94,13 @@ func init() {
 		New: func() any {
 			return &Config{BaseURL: DefaultBaseURL, Reports: slices.Clone(DefaultReports), Level: LevelMunicipalities}
 		},
-		Build: func(config any, env connectors.Env) (connectors.Source, error) {
-			cfg, ok := config.(*Config)
-			if !ok {
-				return nil, fmt.Errorf("udir: config is %T, want *udir.Config", config)
-			}
-			src, err := New(*cfg, env.HTTP)
-			if err == nil && env.Logger != nil {
-				src.log = env.Logger
+		Build: connectors.Build("udir", func(cfg Config, env connectors.Env) (*Source, error) {
+			src, err := New(cfg, env.HTTP)
+			if err == nil {
+				src.log = env.Log()
 			}
 			return src, err
-		},
+		}),
 	})
 }
 

@@ -73,17 +73,13 @@ func init() {
 		New: func() any {
 			return &Config{BaseURL: DefaultBaseURL, Tables: slices.Clone(DefaultTables), Level: LevelMunicipality}
 		},
-		Build: func(config any, env connectors.Env) (connectors.Source, error) {
-			cfg, ok := config.(*Config)
-			if !ok {
-				return nil, fmt.Errorf("udir_survey: config is %T, want *eksport.Config", config)
-			}
-			src, err := New(*cfg, env.HTTP)
-			if err == nil && env.Logger != nil {
-				src.log = env.Logger
+		Build: connectors.Build("udir_survey", func(cfg Config, env connectors.Env) (*Source, error) {
+			src, err := New(cfg, env.HTTP)
+			if err == nil {
+				src.log = env.Log()
 			}
 			return src, err
-		},
+		}),
 	})
 }
 
