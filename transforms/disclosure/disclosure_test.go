@@ -18,6 +18,7 @@ type want struct {
 func pub() want                     { return want{status: Published} }
 func prim() want                    { return want{status: Primary} }
 func sec(protects, via string) want { return want{status: Secondary, protects: protects, via: via} }
+func hid() want                     { return want{status: Hidden} }
 
 func run(t *testing.T, cells []Cell, parts []Partition, minN int64) map[string]Decision {
 	t.Helper()
@@ -59,6 +60,11 @@ func check(t *testing.T, got map[string]Decision, wants map[string]want, minN in
 			note = fmt.Sprintf("primary: n < %d", minN)
 		case Secondary:
 			note = "secondary: protects " + w.protects
+			if w.protects == "" {
+				note = fmt.Sprintf("secondary: the suppressed parts of %s together have n < %d", w.via, minN)
+			}
+		case Hidden:
+			note = "hidden: never published"
 		}
 		if d.Note != note {
 			t.Errorf("%s: note %q, want %q", k, d.Note, note)
@@ -78,7 +84,7 @@ func TestSuppressHandWorked(t *testing.T) {
 			// would give it as 95 - 50 - 40, so the smallest published
 			// sibling, the 40, goes too. 95 - 50 = 45 is then all one learns.
 			name:  "municipality with schools of 50, 40 and 5",
-			cells: []Cell{{"m", 95}, {"s1", 50}, {"s2", 40}, {"s3", 5}},
+			cells: []Cell{{Key: "m", N: 95}, {Key: "s1", N: 50}, {Key: "s2", N: 40}, {Key: "s3", N: 5}},
 			parts: []Partition{{"m", []string{"s1", "s2", "s3"}}},
 			want:  map[string]want{"m": pub(), "s1": pub(), "s2": sec("s3", "m"), "s3": prim()},
 		},
@@ -86,7 +92,7 @@ func TestSuppressHandWorked(t *testing.T) {
 			// 30 = 25 G + 5 J: J is primary, G would give it as 30 - 25, so
 			// G is suppressed and the school total stays.
 			name:  "school of 30 split 25 G and 5 J",
-			cells: []Cell{{"s", 30}, {"s/G", 25}, {"s/J", 5}},
+			cells: []Cell{{Key: "s", N: 30}, {Key: "s/G", N: 25}, {Key: "s/J", N: 5}},
 			parts: []Partition{{"s", []string{"s/G", "s/J"}}},
 			want:  map[string]want{"s": pub(), "s/G": sec("s/J", "s"), "s/J": prim()},
 		},
@@ -94,7 +100,7 @@ func TestSuppressHandWorked(t *testing.T) {
 			// A school of 8 = 5 G + 3 J: all three are primary. The partition
 			// holds three suppressed cells, so nothing more is needed.
 			name:  "suppressed parent needs no secondary",
-			cells: []Cell{{"s", 8}, {"s/G", 5}, {"s/J", 3}},
+			cells: []Cell{{Key: "s", N: 8}, {Key: "s/G", N: 5}, {Key: "s/J", N: 3}},
 			parts: []Partition{{"s", []string{"s/G", "s/J"}}},
 			want:  map[string]want{"s": prim(), "s/G": prim(), "s/J": prim()},
 		},
@@ -102,20 +108,20 @@ func TestSuppressHandWorked(t *testing.T) {
 			// 12 = 9 G + 3 J: both children primary, the parent published.
 			// 12 - ? - ? has two unknowns: nothing more.
 			name:  "two primary children under a published parent",
-			cells: []Cell{{"s", 12}, {"s/G", 9}, {"s/J", 3}},
+			cells: []Cell{{Key: "s", N: 12}, {Key: "s/G", N: 9}, {Key: "s/J", N: 3}},
 			parts: []Partition{{"s", []string{"s/G", "s/J"}}},
 			want:  map[string]want{"s": pub(), "s/G": prim(), "s/J": prim()},
 		},
 		{
 			// n = 9 is under the threshold 10, n = 10 is not.
 			name:  "threshold: 9 suppressed, 10 published",
-			cells: []Cell{{"a", 9}, {"b", 10}},
+			cells: []Cell{{Key: "a", N: 9}, {Key: "b", N: 10}},
 			want:  map[string]want{"a": prim(), "b": pub()},
 		},
 		{
 			// Siblings of equal n: the smaller key goes. m = 5 + 20 + 20.
 			name:  "ties broken by key",
-			cells: []Cell{{"m", 45}, {"s/y", 20}, {"s/x", 20}, {"s/z", 5}},
+			cells: []Cell{{Key: "m", N: 45}, {Key: "s/y", N: 20}, {Key: "s/x", N: 20}, {Key: "s/z", N: 5}},
 			parts: []Partition{{"m", []string{"s/y", "s/x", "s/z"}}},
 			want:  map[string]want{"m": pub(), "s/x": sec("s/z", "m"), "s/y": pub(), "s/z": prim()},
 		},
@@ -128,8 +134,8 @@ func TestSuppressHandWorked(t *testing.T) {
 			// and s3 = 3 + 2: s3's children are primary (3, 2 < 10).
 			name: "secondary parent whose children were published",
 			cells: []Cell{
-				{"m", 95}, {"s1", 50}, {"s2", 40}, {"s3", 5},
-				{"s1/G", 30}, {"s1/J", 20}, {"s2/G", 22}, {"s2/J", 18}, {"s3/G", 3}, {"s3/J", 2},
+				{Key: "m", N: 95}, {Key: "s1", N: 50}, {Key: "s2", N: 40}, {Key: "s3", N: 5},
+				{Key: "s1/G", N: 30}, {Key: "s1/J", N: 20}, {Key: "s2/G", N: 22}, {Key: "s2/J", N: 18}, {Key: "s3/G", N: 3}, {Key: "s3/J", N: 2},
 			},
 			parts: []Partition{
 				{"m", []string{"s1", "s2", "s3"}},
@@ -158,8 +164,8 @@ func TestSuppressHandWorked(t *testing.T) {
 			// Then m = a + b + c + d has four holes, every partition is fine.
 			name: "cascade through the owner partition",
 			cells: []Cell{
-				{"m", 155}, {"m/public", 90}, {"m/private", 65},
-				{"s/a", 50}, {"s/b", 40}, {"s/c", 5}, {"s/d", 60},
+				{Key: "m", N: 155}, {Key: "m/public", N: 90}, {Key: "m/private", N: 65},
+				{Key: "s/a", N: 50}, {Key: "s/b", N: 40}, {Key: "s/c", N: 5}, {Key: "s/d", N: 60},
 			},
 			parts: []Partition{
 				{"m", []string{"s/a", "s/b", "s/c", "s/d"}},
@@ -178,7 +184,7 @@ func TestSuppressHandWorked(t *testing.T) {
 			// then has one suppressed cell, the child, and no published
 			// sibling: c itself goes (it would be y).
 			name:  "single child suppressed: the parent goes",
-			cells: []Cell{{"x", 45}, {"y", 40}, {"z", 5}, {"c", 40}},
+			cells: []Cell{{Key: "x", N: 45}, {Key: "y", N: 40}, {Key: "z", N: 5}, {Key: "c", N: 40}},
 			parts: []Partition{{"x", []string{"y", "z"}}, {"c", []string{"y"}}},
 			want:  map[string]want{"x": pub(), "y": sec("z", "x"), "z": prim(), "c": sec("y", "c")},
 		},
@@ -186,7 +192,7 @@ func TestSuppressHandWorked(t *testing.T) {
 			// The mirror: x = y + z, z = 5 primary, y (40) secondary; y's only
 			// child w (y = w, 40) would give y back, so w goes.
 			name:  "single child of a suppressed parent: the child goes",
-			cells: []Cell{{"x", 45}, {"y", 40}, {"z", 5}, {"w", 40}},
+			cells: []Cell{{Key: "x", N: 45}, {Key: "y", N: 40}, {Key: "z", N: 5}, {Key: "w", N: 40}},
 			parts: []Partition{{"x", []string{"y", "z"}}, {"y", []string{"w"}}},
 			want:  map[string]want{"x": pub(), "y": sec("z", "x"), "z": prim(), "w": sec("y", "y")},
 		},
@@ -203,8 +209,8 @@ func TestSuppressOrderDoesNotMatter(t *testing.T) {
 	// The cascade case above, with cells, partitions and children shuffled:
 	// the same decisions every time.
 	cells := []Cell{
-		{"m", 155}, {"m/public", 90}, {"m/private", 65},
-		{"s/a", 50}, {"s/b", 40}, {"s/c", 5}, {"s/d", 60},
+		{Key: "m", N: 155}, {Key: "m/public", N: 90}, {Key: "m/private", N: 65},
+		{Key: "s/a", N: 50}, {Key: "s/b", N: 40}, {Key: "s/c", N: 5}, {Key: "s/d", N: 60},
 	}
 	parts := []Partition{
 		{"m", []string{"s/a", "s/b", "s/c", "s/d"}},
@@ -240,15 +246,15 @@ func TestSuppressRejectsBadInput(t *testing.T) {
 		parts []Partition
 		msg   string
 	}{
-		{"empty key", []Cell{{"", 1}}, nil, "empty key"},
-		{"negative n", []Cell{{"a", -1}}, nil, "negative n"},
-		{"repeated key", []Cell{{"a", 1}, {"a", 2}}, nil, "key repeated"},
-		{"unknown parent", []Cell{{"a", 1}}, []Partition{{"p", []string{"a"}}}, "parent is not a cell"},
-		{"unknown child", []Cell{{"p", 1}}, []Partition{{"p", []string{"a"}}}, `child "a" is not a cell`},
-		{"no children", []Cell{{"p", 1}}, []Partition{{"p", nil}}, "no children"},
-		{"parent among children", []Cell{{"p", 0}, {"a", 0}}, []Partition{{"p", []string{"a", "p"}}}, "parent is among its children"},
-		{"repeated child", []Cell{{"p", 4}, {"a", 2}}, []Partition{{"p", []string{"a", "a"}}}, "repeated"},
-		{"incomplete", []Cell{{"p", 30}, {"a", 10}, {"b", 15}}, []Partition{{"p", []string{"a", "b"}}}, "children add up to n 25, parent has n 30"},
+		{"empty key", []Cell{{Key: "", N: 1}}, nil, "empty key"},
+		{"negative n", []Cell{{Key: "a", N: -1}}, nil, "negative n"},
+		{"repeated key", []Cell{{Key: "a", N: 1}, {Key: "a", N: 2}}, nil, "key repeated"},
+		{"unknown parent", []Cell{{Key: "a", N: 1}}, []Partition{{"p", []string{"a"}}}, "parent is not a cell"},
+		{"unknown child", []Cell{{Key: "p", N: 1}}, []Partition{{"p", []string{"a"}}}, `child "a" is not a cell`},
+		{"no children", []Cell{{Key: "p", N: 1}}, []Partition{{"p", nil}}, "no children"},
+		{"parent among children", []Cell{{Key: "p", N: 0}, {Key: "a", N: 0}}, []Partition{{"p", []string{"a", "p"}}}, "parent is among its children"},
+		{"repeated child", []Cell{{Key: "p", N: 4}, {Key: "a", N: 2}}, []Partition{{"p", []string{"a", "a"}}}, "repeated"},
+		{"incomplete", []Cell{{Key: "p", N: 30}, {Key: "a", N: 10}, {Key: "b", N: 15}}, []Partition{{"p", []string{"a", "b"}}}, "children add up to n 25, parent has n 30"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -264,10 +270,16 @@ func TestSuppressRejectsBadInput(t *testing.T) {
 // cells (school x gender) with random small and large counts, grouped along
 // several dimensions (school, municipality x gender, municipality x owner...),
 // each group a partition of its leaves or of lower groups, all adding up.
-func randomTable(r *rand.Rand) ([]Cell, []Partition) {
+//
+// With hidden, some schools also have pupils of no gender (a hidden remainder
+// in the school's G/J split), and the municipality's and nation's G/J splits
+// have the sum of these as their hidden remainder.
+func randomTable(r *rand.Rand, hidden bool) ([]Cell, []Partition) {
 	var cells []Cell
 	var parts []Partition
-	add := func(key string, n int64) { cells = append(cells, Cell{key, n}) }
+	add := func(key string, n int64) { cells = append(cells, Cell{Key: key, N: n}) }
+	addHidden := func(key string, n int64) { cells = append(cells, Cell{Key: key, N: n, Hidden: true}) }
+	var nationU int64
 
 	nMuni := 1 + r.IntN(4)
 	var nationG, nationJ int64
@@ -275,7 +287,7 @@ func randomTable(r *rand.Rand) ([]Cell, []Partition) {
 	for m := range nMuni {
 		mk := fmt.Sprintf("m%d", m)
 		nSchool := 1 + r.IntN(6)
-		var munG, munJ, pubN, privN int64
+		var munG, munJ, munU, pubN, privN int64
 		var schools, schoolsG, schoolsJ, pubs, privs []string
 		for s := range nSchool {
 			sk := fmt.Sprintf("%s/s%d", mk, s)
@@ -285,6 +297,10 @@ func randomTable(r *rand.Rand) ([]Cell, []Partition) {
 			}
 			if g+j == 0 {
 				g = 1
+			}
+			var u int64
+			if hidden && r.IntN(2) == 0 {
+				u = 1 + int64(r.IntN(12))
 			}
 			var kids []string
 			if g > 0 {
@@ -297,20 +313,25 @@ func randomTable(r *rand.Rand) ([]Cell, []Partition) {
 				kids = append(kids, sk+"/J")
 				schoolsJ = append(schoolsJ, sk+"/J")
 			}
-			add(sk, g+j)
+			if u > 0 {
+				addHidden(sk+"/u", u)
+				kids = append(kids, sk+"/u")
+			}
+			add(sk, g+j+u)
 			parts = append(parts, Partition{sk, kids})
 			schools = append(schools, sk)
 			munG += g
 			munJ += j
+			munU += u
 			if r.IntN(3) == 0 {
 				privs = append(privs, sk)
-				privN += g + j
+				privN += g + j + u
 			} else {
 				pubs = append(pubs, sk)
-				pubN += g + j
+				pubN += g + j + u
 			}
 		}
-		add(mk, munG+munJ)
+		add(mk, munG+munJ+munU)
 		parts = append(parts, Partition{mk, schools})
 		var split []string
 		if munG > 0 {
@@ -324,6 +345,10 @@ func randomTable(r *rand.Rand) ([]Cell, []Partition) {
 			parts = append(parts, Partition{mk + "/J", schoolsJ})
 			split = append(split, mk+"/J")
 			natMuniJ = append(natMuniJ, mk+"/J")
+		}
+		if munU > 0 {
+			addHidden(mk+"/u", munU)
+			split = append(split, mk+"/u")
 		}
 		parts = append(parts, Partition{mk, split})
 		var owner []string
@@ -341,8 +366,9 @@ func randomTable(r *rand.Rand) ([]Cell, []Partition) {
 		natMunis = append(natMunis, mk)
 		nationG += munG
 		nationJ += munJ
+		nationU += munU
 	}
-	add("n", nationG+nationJ)
+	add("n", nationG+nationJ+nationU)
 	parts = append(parts, Partition{"n", natMunis})
 	var split []string
 	if nationG > 0 {
@@ -355,6 +381,10 @@ func randomTable(r *rand.Rand) ([]Cell, []Partition) {
 		parts = append(parts, Partition{"n/J", natMuniJ})
 		split = append(split, "n/J")
 	}
+	if nationU > 0 {
+		addHidden("n/u", nationU)
+		split = append(split, "n/u")
+	}
 	parts = append(parts, Partition{"n", split})
 	return cells, parts
 }
@@ -364,7 +394,7 @@ func TestSuppressedSiblingsMustTogetherReachTheMinimum(t *testing.T) {
 	// are primary. They are two holes, so rule 2 is satisfied, but 117 - 50 -
 	// 60 = 7 pupils would reveal the mean of those 7 together; the smallest
 	// published school (50) goes too, and 3 + 4 + 50 = 57 >= 10.
-	cells := []Cell{{"m", 117}, {"a", 3}, {"b", 4}, {"c", 50}, {"d", 60}}
+	cells := []Cell{{Key: "m", N: 117}, {Key: "a", N: 3}, {Key: "b", N: 4}, {Key: "c", N: 50}, {Key: "d", N: 60}}
 	got := run(t, cells, []Partition{{"m", []string{"a", "b", "c", "d"}}}, 10)
 	want := map[string]Status{"m": Published, "a": Primary, "b": Primary, "c": Secondary, "d": Published}
 	for k, st := range want {
@@ -376,32 +406,46 @@ func TestSuppressedSiblingsMustTogetherReachTheMinimum(t *testing.T) {
 		t.Errorf("c: %+v", got["c"])
 	}
 	// With schools of 4 and 7, the two holes already rest on 11 pupils.
-	got = run(t, []Cell{{"m", 111}, {"a", 4}, {"b", 7}, {"c", 40}, {"d", 60}}, []Partition{{"m", []string{"a", "b", "c", "d"}}}, 10)
+	got = run(t, []Cell{{Key: "m", N: 111}, {Key: "a", N: 4}, {Key: "b", N: 7}, {Key: "c", N: 40}, {Key: "d", N: 60}}, []Partition{{"m", []string{"a", "b", "c", "d"}}}, 10)
 	if got["c"].Suppressed() || got["d"].Suppressed() {
 		t.Errorf("holes of 4 + 7 = 11 pupils needed no more: c %v, d %v", got["c"].Status, got["d"].Status)
 	}
 }
 
 func TestSuppressPropertyNoSingleHole(t *testing.T) {
+	for _, hidden := range []bool{false, true} {
+		t.Run(fmt.Sprintf("hidden=%v", hidden), func(t *testing.T) { testNoSingleHole(t, hidden) })
+	}
+}
+
+func testNoSingleHole(t *testing.T, hidden bool) {
 	r := rand.New(rand.NewPCG(20240601, 7))
-	var anySecondary, anyCascade bool
+	var anySecondary, anyCascade, anyFreeHidden, anyProtectsHidden bool
 	for iter := range 2000 {
-		cells, parts := randomTable(r)
+		cells, parts := randomTable(r, hidden)
 		minN := int64(5 + r.IntN(10))
 		got := run(t, cells, parts, minN)
 		n := make(map[string]int64, len(cells))
+		isHidden := map[string]bool{}
 		for _, c := range cells {
 			n[c.Key] = c.N
+			isHidden[c.Key] = c.Hidden
 		}
 		for _, c := range cells {
 			d := got[c.Key]
-			if (c.N < minN) != (d.Status == Primary) {
+			if c.Hidden != (d.Status == Hidden) {
+				t.Fatalf("iter %d: %s hidden %v: status %v", iter, c.Key, c.Hidden, d.Status)
+			}
+			if !c.Hidden && (c.N < minN) != (d.Status == Primary) {
 				t.Fatalf("iter %d: %s n=%d min=%d: status %v", iter, c.Key, c.N, minN, d.Status)
 			}
 			if d.Status == Secondary {
 				anySecondary = true
 				if got[d.Protects].Status == Secondary {
 					anyCascade = true
+				}
+				if isHidden[d.Protects] {
+					anyProtectsHidden = true
 				}
 				combined := d.Protects == "" && strings.Contains(d.Note, "together have n <")
 				if d.Via == "" || (!combined && !got[d.Protects].Suppressed()) {
@@ -421,7 +465,17 @@ func TestSuppressPropertyNoSingleHole(t *testing.T) {
 				}
 			}
 			if holes == 1 {
-				t.Fatalf("iter %d: partition %s = %v has exactly one suppressed cell", iter, p.Parent, p.Children)
+				// Allowed only when the one is a hidden cell with n >= minN.
+				free := false
+				for _, c := range append([]string{p.Parent}, p.Children...) {
+					if isHidden[c] && n[c] >= minN {
+						free = true
+					}
+				}
+				if !free {
+					t.Fatalf("iter %d: partition %s = %v has exactly one suppressed cell", iter, p.Parent, p.Children)
+				}
+				anyFreeHidden = true
 			}
 			if !got[p.Parent].Suppressed() {
 				sup := 0
@@ -430,7 +484,7 @@ func TestSuppressPropertyNoSingleHole(t *testing.T) {
 						sup++
 					}
 				}
-				if sup == 1 {
+				if sup == 1 && holes != 1 {
 					t.Fatalf("iter %d: published parent %s has exactly one suppressed child", iter, p.Parent)
 				}
 				var supN int64
@@ -448,13 +502,16 @@ func TestSuppressPropertyNoSingleHole(t *testing.T) {
 	if !anySecondary || !anyCascade {
 		t.Fatalf("the random tables never exercised secondary (%v) or cascading (%v) suppression", anySecondary, anyCascade)
 	}
+	if hidden && (!anyFreeHidden || !anyProtectsHidden) {
+		t.Fatalf("the random tables never left a hidden cell alone (%v) or protected one (%v)", anyFreeHidden, anyProtectsHidden)
+	}
 }
 
 func BenchmarkSuppress(b *testing.B) {
 	r := rand.New(rand.NewPCG(3, 4))
-	cells, parts := randomTable(r)
+	cells, parts := randomTable(r, false)
 	for len(cells) < 20000 {
-		c, p := randomTable(r)
+		c, p := randomTable(r, false)
 		prefix := fmt.Sprintf("t%d/", len(cells))
 		for i := range c {
 			c[i].Key = prefix + c[i].Key
@@ -475,4 +532,153 @@ func BenchmarkSuppress(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(len(cells))*float64(b.N)/b.Elapsed().Seconds(), "cells/s")
+}
+
+func TestSuppressHiddenHandWorked(t *testing.T) {
+	h := func(key string, n int64) Cell { return Cell{Key: key, N: n, Hidden: true} }
+	tests := []struct {
+		name  string
+		cells []Cell
+		parts []Partition
+		minN  int64
+		want  map[string]want
+	}{
+		{
+			// 30 = 12 + 9 + 9 respondents without a class. The class of 9 is
+			// primary, the remainder hidden: 30 - 12 = 18 is the sum of two
+			// unknowns resting on 18 >= 10. Nothing more.
+			name:  "school of 30: classes of 12 and 9, 9 without a class",
+			cells: []Cell{{Key: "s", N: 30}, {Key: "s/a", N: 12}, {Key: "s/b", N: 9}, h("s/r", 9)},
+			parts: []Partition{{"s", []string{"s/a", "s/b", "s/r"}}},
+			minN:  10,
+			want:  map[string]want{"s": pub(), "s/a": pub(), "s/b": prim(), "s/r": hid()},
+		},
+		{
+			// Without the remainder (every respondent has a class) the two
+			// classes of 9 are two holes resting on 18: nothing more.
+			name:  "school of 30: classes of 12, 9 and 9",
+			cells: []Cell{{Key: "s", N: 30}, {Key: "s/a", N: 12}, {Key: "s/b", N: 9}, {Key: "s/c", N: 9}},
+			parts: []Partition{{"s", []string{"s/a", "s/b", "s/c"}}},
+			minN:  10,
+			want:  map[string]want{"s": pub(), "s/a": pub(), "s/b": prim(), "s/c": prim()},
+		},
+		{
+			// 30 = 12 + 15 + 3 without a class. Both classes are published
+			// sizes, but 30 - 12 - 15 would give the 3 respondents without a
+			// class: the smallest class (12) goes. 30 - 15 = 15 = 12 + 3.
+			name:  "a small remainder alone is protected",
+			cells: []Cell{{Key: "s", N: 30}, {Key: "s/a", N: 12}, {Key: "s/b", N: 15}, h("s/r", 3)},
+			parts: []Partition{{"s", []string{"s/a", "s/b", "s/r"}}},
+			minN:  10,
+			want:  map[string]want{"s": pub(), "s/a": sec("s/r", "s"), "s/b": pub(), "s/r": hid()},
+		},
+		{
+			// 30 = 25 + 4 + 1 without a class: the 4 and the remainder of 1
+			// are two holes, but 30 - 25 = 5 < 10 would give the mean of
+			// those 5 together (rule 3): the 25 goes too.
+			name:  "a hidden remainder counts in the combined n",
+			cells: []Cell{{Key: "s", N: 30}, {Key: "s/a", N: 25}, {Key: "s/b", N: 4}, h("s/r", 1)},
+			parts: []Partition{{"s", []string{"s/a", "s/b", "s/r"}}},
+			minN:  10,
+			want:  map[string]want{"s": pub(), "s/a": sec("", "s"), "s/b": prim(), "s/r": hid()},
+		},
+		{
+			// 40 = 15 + 13 + 12 without a class: subtraction gives the 12
+			// without a class, a value that rests on 12 >= 10 respondents
+			// and could have been published. Nothing is suppressed for it.
+			name:  "a remainder of at least minN alone needs nothing",
+			cells: []Cell{{Key: "s", N: 40}, {Key: "s/a", N: 15}, {Key: "s/b", N: 13}, h("s/r", 12)},
+			parts: []Partition{{"s", []string{"s/a", "s/b", "s/r"}}},
+			minN:  10,
+			want:  map[string]want{"s": pub(), "s/a": pub(), "s/b": pub(), "s/r": hid()},
+		},
+		{
+			// A nation of 1000 = 480 G + 470 J + 50 of no gender: both
+			// genders stay published.
+			name:  "nation with respondents of no gender",
+			cells: []Cell{{Key: "n", N: 1000}, {Key: "n/G", N: 480}, {Key: "n/J", N: 470}, h("n/u", 50)},
+			parts: []Partition{{"n", []string{"n/G", "n/J", "n/u"}}},
+			minN:  10,
+			want:  map[string]want{"n": pub(), "n/G": pub(), "n/J": pub(), "n/u": hid()},
+		},
+		{
+			// 30 = 12 + 18, every respondent in a class: the caller passes
+			// no remainder (a hidden cell of n 0 is an error, see
+			// TestSuppressRejectsBadInput). Nothing is suppressed.
+			name:  "no remainder: no hidden cell",
+			cells: []Cell{{Key: "s", N: 30}, {Key: "s/a", N: 12}, {Key: "s/b", N: 18}},
+			parts: []Partition{{"s", []string{"s/a", "s/b"}}},
+			minN:  10,
+			want:  map[string]want{"s": pub(), "s/a": pub(), "s/b": pub()},
+		},
+		{
+			// minN 1 turns suppression off: only the hidden cell itself is
+			// unpublished, and it needs no protection (3 >= 1).
+			name:  "minN 1",
+			cells: []Cell{{Key: "s", N: 30}, {Key: "s/a", N: 12}, {Key: "s/b", N: 15}, h("s/r", 3)},
+			parts: []Partition{{"s", []string{"s/a", "s/b", "s/r"}}},
+			minN:  1,
+			want:  map[string]want{"s": pub(), "s/a": pub(), "s/b": pub(), "s/r": hid()},
+		},
+		{
+			// Cascade from a hidden remainder: s = a + b + r (30 = 12 + 15 +
+			// 3): a (12) goes to protect r, as above. a's only gender is G
+			// (a = a/G = 12), so a/G would give a back: it goes too.
+			name: "protecting a remainder cascades",
+			cells: []Cell{
+				{Key: "s", N: 30}, {Key: "s/a", N: 12}, {Key: "s/b", N: 15}, h("s/r", 3),
+				{Key: "s/a/G", N: 12},
+			},
+			parts: []Partition{{"s", []string{"s/a", "s/b", "s/r"}}, {"s/a", []string{"s/a/G"}}},
+			minN:  10,
+			want: map[string]want{
+				"s": pub(), "s/a": sec("s/r", "s"), "s/b": pub(), "s/r": hid(), "s/a/G": sec("s/a", "s/a"),
+			},
+		},
+		{
+			// m = s + t (40 + 5): t primary, s (40) secondary. s = a + b + r
+			// (20 + 14 + 6): r (6 < 10) alone would need a partner, the
+			// smallest class b (14). Processing order (parent keys: "m" <
+			// "s") puts s out first; then s's partition has s and r
+			// suppressed, and b stays published (s - a - b would give
+			// s - 34 = r, two unknowns).
+			name: "a suppressed parent and its remainder are two holes",
+			cells: []Cell{
+				{Key: "m", N: 45}, {Key: "s", N: 40}, {Key: "t", N: 5},
+				{Key: "s/a", N: 20}, {Key: "s/b", N: 14}, h("s/r", 6),
+			},
+			parts: []Partition{{"m", []string{"s", "t"}}, {"s", []string{"s/a", "s/b", "s/r"}}},
+			minN:  10,
+			want: map[string]want{
+				"m": pub(), "s": sec("t", "m"), "t": prim(), "s/a": pub(), "s/b": pub(), "s/r": hid(),
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := run(t, tt.cells, tt.parts, tt.minN)
+			check(t, got, tt.want, tt.minN)
+		})
+	}
+}
+
+func TestSuppressRejectsBadHidden(t *testing.T) {
+	tests := []struct {
+		name  string
+		cells []Cell
+		parts []Partition
+		msg   string
+	}{
+		{"hidden of n 0", []Cell{{Key: "s", N: 30}, {Key: "a", N: 30}, {Key: "r", Hidden: true}}, []Partition{{"s", []string{"a", "r"}}}, `"r": hidden with n 0`},
+		{"hidden in two partitions", []Cell{{Key: "s", N: 30}, {Key: "a", N: 25}, {Key: "t", N: 5}, {Key: "r", N: 5, Hidden: true}},
+			[]Partition{{"s", []string{"a", "r"}}, {"t", []string{"r"}}}, `"r": hidden, but in 2 partitions`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Suppress(tt.cells, tt.parts, 10)
+			if err == nil || !strings.Contains(err.Error(), tt.msg) {
+				t.Fatalf("got error %v, want one containing %q", err, tt.msg)
+			}
+		})
+	}
 }
