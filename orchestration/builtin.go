@@ -50,19 +50,21 @@ func loadCodebook(_ context.Context, ref string) (*codebook.Codebook, error) {
 	return codebook.Load(ref)
 }
 
-func runGSP(ctx context.Context, config any, in transforms.Inputs) (transforms.Outputs, error) {
+func runGSP(ctx context.Context, config any, in transforms.Inputs, out transforms.Sink) error {
 	cfg := config.(*GSPConfig)
 	rdr, err := in.Open(ctx, "grades")
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer rdr.Release()
 	res, err := gsp.Compute(ctx, rdr, gsp.Config{MinPupils: cfg.MinPupils})
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return transforms.Outputs{
+	outs := transforms.Outputs{
 		"pupils":     {Schema: gsp.PupilSchema, Records: res.Pupils},
 		"aggregates": {Schema: gsp.AggregateSchema, Records: res.Aggregates},
-	}, nil
+	}
+	defer outs.Release()
+	return outs.WriteTo(ctx, out)
 }

@@ -148,12 +148,10 @@ func testRunner(t *testing.T, wh string, calls *int) *Runner {
 	trs.Register("flaky", transforms.Transform{
 		New:     func() any { return &flakyConfig{} },
 		Outputs: []transforms.Binding{{Name: "out", SQL: "core.gsp"}},
-		Run: func(ctx context.Context, config any, in transforms.Inputs) (transforms.Outputs, error) {
+		Run: func(ctx context.Context, config any, in transforms.Inputs, out transforms.Sink) error {
 			cfg := config.(*flakyConfig)
 			*calls++
-			if *calls <= cfg.Fail {
-				return nil, errors.New("flaky failure")
-			}
+			failing := *calls <= cfg.Fail
 			b := array.NewRecordBuilder(memory.DefaultAllocator, gsp.AggregateSchema)
 			defer b.Release()
 			for i, f := range gsp.AggregateSchema.Fields() {
@@ -163,7 +161,11 @@ func testRunner(t *testing.T, wh string, calls *int) *Runner {
 				case "n":
 					b.Field(i).(*array.Int64Builder).Append(50)
 				case "mean":
-					b.Field(i).(*array.Float64Builder).Append(cfg.Value)
+					if failing { // written, then the step fails: it must be rolled back
+						b.Field(i).(*array.Float64Builder).Append(999)
+					} else {
+						b.Field(i).(*array.Float64Builder).Append(cfg.Value)
+					}
 				case "sd":
 					b.Field(i).(*array.Float64Builder).Append(8)
 				case "suppression":
@@ -173,7 +175,15 @@ func testRunner(t *testing.T, wh string, calls *int) *Runner {
 					b.Field(i).(*array.StringBuilder).Append(m[f.Name])
 				}
 			}
-			return transforms.Outputs{"out": {Schema: gsp.AggregateSchema, Records: []arrow.RecordBatch{b.NewRecordBatch()}}}, nil
+			rec := b.NewRecordBatch()
+			defer rec.Release()
+			if err := out.Write(ctx, "out", rec); err != nil {
+				return err
+			}
+			if failing {
+				return errors.New("flaky failure")
+			}
+			return nil
 		},
 	})
 	return &Runner{Warehouse: wh, Connectors: conns, Transforms: trs, Threads: 1}
@@ -233,6 +243,9 @@ func TestRunRetriesPublishesAndRecords(t *testing.T) {
 	}
 	if got := query(t, wh, "SELECT gsp::VARCHAR FROM mart.gsp WHERE unit_type = 'nation'"); got != "42.5" {
 		t.Errorf("mart.gsp nation = %s", got)
+	}
+	if got := query(t, wh, "SELECT count(*)::VARCHAR || ' ' || max(mean)::VARCHAR FROM core.gsp"); got != "1 42.5" {
+		t.Errorf("core.gsp after a failed attempt and a retry: %s rows, max mean; want 1 row of the retry (42.5), none of the failed attempt (999)", got)
 	}
 	if got := query(t, wh, "SELECT count(*)::VARCHAR FROM core.schools"); got != "3" {
 		t.Errorf("core.schools has %s rows", got)

@@ -7,8 +7,10 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 
+	"github.com/skolestat/skolestat/connectors"
 	"github.com/skolestat/skolestat/internal/export"
 	"github.com/skolestat/skolestat/pipelines"
 	sqltext "github.com/skolestat/skolestat/sql"
@@ -75,28 +77,18 @@ func (r *Runner) loadStep(ctx context.Context, st *run, s *pipelines.Step) (coun
 	return c, nil
 }
 
-// transformStep feeds the transform its inputs from the next state, runs
-// it, and loads its outputs into their tables.
+// transformStep creates the transform's output tables, runs it with its
+// inputs read from the next state (on a reading connection of their own)
+// and loads what it writes to its sink as it comes, in buffers of
+// sinkFlushRows rows per output, so that the step's memory does not grow
+// with its output.
 func (r *Runner) transformStep(ctx context.Context, st *run, s *pipelines.Step, log *slog.Logger) (counts, error) {
 	var c counts
 	t, ok := r.Transforms.Lookup(s.Uses)
 	if !ok {
 		return c, fmt.Errorf("no transform %q", s.Uses)
 	}
-	task := r.Progress.Start("computing "+s.Uses, "input rows", -1)
-	in := &inputs{st: st, bindings: t.Inputs, task: task}
-	outs, err := t.Run(ctx, s.Config, in)
-	task.Done()
-	c.in = in.rows
-	if err != nil {
-		return c, fmt.Errorf("computing %s: %w", s.Uses, err)
-	}
-	defer outs.Release()
 	for _, b := range t.Outputs {
-		out, ok := outs[b.Name]
-		if !ok {
-			return c, fmt.Errorf("transform %s returned no output %q", s.Uses, b.Name)
-		}
 		ddl, err := sqltext.Table(b.SQL)
 		if err != nil {
 			return c, err
@@ -104,14 +96,130 @@ func (r *Runner) transformStep(ctx context.Context, st *run, s *pipelines.Step, 
 		if _, err := st.b.Exec(ctx, ddl); err != nil {
 			return c, fmt.Errorf("creating %s: %w", b.SQL, err)
 		}
-		n, err := st.b.LoadRecords(ctx, b.SQL, out.Schema, out.Records)
-		if err != nil {
-			return c, err
-		}
-		log.Info("output loaded", "table", b.SQL, "rows", n)
-		c.out += n
+	}
+	task := r.Progress.Start("computing "+s.Uses, "input rows", -1)
+	in := &inputs{st: st, bindings: t.Inputs, task: task}
+	out := &sink{r: r, st: st, step: s, log: log, bindings: t.Outputs, buf: map[string]*pending{}, rows: map[string]int64{}}
+	defer out.release()
+	err := t.Run(ctx, s.Config, in, out)
+	if err == nil {
+		err = out.flushAll(ctx)
+	}
+	task.Done()
+	c.in = in.rows
+	if err != nil {
+		return c, fmt.Errorf("computing %s: %w", s.Uses, err)
+	}
+	for _, b := range t.Outputs {
+		log.Info("output loaded", "table", b.SQL, "rows", out.rows[b.Name])
+		c.out += out.rows[b.Name]
 	}
 	return c, nil
+}
+
+// sinkFlushRows is how many rows of one output the sink holds before it
+// loads them: large enough that a load's fixed cost (registering the
+// records with DuckDB, planning the INSERT) is small beside its rows.
+const sinkFlushRows = 1 << 20
+
+// sink loads a transform's output batches into their tables, and its
+// rejected input rows into restricted.quarantine.
+type sink struct {
+	r        *Runner
+	st       *run
+	step     *pipelines.Step
+	log      *slog.Logger
+	bindings []transforms.Binding
+	buf      map[string]*pending
+	order    []string
+	rows     map[string]int64
+
+	quarantined int64
+}
+
+// pending are an output's batches not yet loaded.
+type pending struct {
+	table string
+	recs  []arrow.RecordBatch
+	rows  int64
+}
+
+func (s *sink) Write(ctx context.Context, output string, rec arrow.RecordBatch) error {
+	p, ok := s.buf[output]
+	if !ok {
+		for _, b := range s.bindings {
+			if b.Name == output {
+				p = &pending{table: b.SQL}
+			}
+		}
+		if p == nil {
+			return fmt.Errorf("the transform wrote to %q, which is not one of its outputs", output)
+		}
+		s.buf[output] = p
+		s.order = append(s.order, output)
+	}
+	rec.Retain()
+	p.recs = append(p.recs, rec)
+	p.rows += rec.NumRows()
+	if p.rows >= sinkFlushRows {
+		return s.flush(ctx, output, p)
+	}
+	return nil
+}
+
+func (s *sink) flush(ctx context.Context, output string, p *pending) error {
+	if len(p.recs) == 0 {
+		return nil
+	}
+	n, err := s.st.b.LoadRecords(ctx, p.table, p.recs[0].Schema(), p.recs)
+	for _, r := range p.recs {
+		r.Release()
+	}
+	p.recs, p.rows = nil, 0
+	if err != nil {
+		return err
+	}
+	s.rows[output] += n
+	return nil
+}
+
+func (s *sink) Quarantine(ctx context.Context, table string, rows []transforms.Reject) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	rejects := make([]connectors.Reject, len(rows))
+	for i, rw := range rows {
+		rejects[i] = connectors.Reject{Stream: table, File: rw.File, Row: rw.Row, Column: rw.Column, Reason: rw.Reason, Values: rw.Values}
+	}
+	if err := s.r.quarantine(ctx, s.st, table, rejects); err != nil {
+		return err
+	}
+	for reason, n := range countReasons(rejects) {
+		if err := s.r.quality(ctx, s.st, s.step, table, "quarantined", n, reason); err != nil {
+			return err
+		}
+	}
+	s.quarantined += int64(len(rows))
+	s.log.Warn("rows quarantined", "table", table, "rows", len(rows), "see", "restricted.quarantine")
+	return nil
+}
+
+func (s *sink) flushAll(ctx context.Context) error {
+	for _, o := range s.order {
+		if err := s.flush(ctx, o, s.buf[o]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *sink) release() {
+	for _, p := range s.buf {
+		for _, r := range p.recs {
+			r.Release()
+		}
+		p.recs = nil
+	}
 }
 
 // inputs opens a transform's inputs from the next state by query name.
@@ -122,7 +230,7 @@ type inputs struct {
 	rows     int64
 }
 
-func (in *inputs) Open(ctx context.Context, name string) (array.RecordReader, error) {
+func (in *inputs) Open(ctx context.Context, name string, args ...any) (array.RecordReader, error) {
 	for _, b := range in.bindings {
 		if b.Name != name {
 			continue
@@ -131,7 +239,7 @@ func (in *inputs) Open(ctx context.Context, name string) (array.RecordReader, er
 		if err != nil {
 			return nil, err
 		}
-		rdr, err := in.st.b.QueryArrow(ctx, q)
+		rdr, err := in.st.b.ReadArrow(ctx, q, args...)
 		if err != nil {
 			return nil, fmt.Errorf("querying input %s (sql/queries/%s.sql): %w", name, b.SQL, err)
 		}

@@ -303,10 +303,10 @@ func TestSurveyBesidePublished(t *testing.T) {
 	ctx := context.Background()
 	b := build(t, []string{"core.survey_indices", "raw.udir_survey"}, `
 INSERT INTO core.survey_indices VALUES
- (2024, 'nation', '0', 'all', 'all', 'EUIndeks_1379', 50000, 4.10, 0.8, 'ok'),
- (2024, 'nation', '0', 'all', 'all', 'EUIndeks_1398', 49000, 7.5, 26.3, 'ok'),
- (2024, 'municipality', '4203', '7', 'G', 'EUIndeks_1379', NULL, NULL, NULL, 'suppressed'),
- (2024, 'class', '974000001/7A', 'all', 'all', 'EUIndeks_1379', 20, 4.0, 0.5, 'ok');
+ (2024, 'nation', '0', 'all', 'all', 'EUIndeks_1379', 50000, 4.10, 0.8, 'ok', NULL),
+ (2024, 'nation', '0', 'all', 'all', 'EUIndeks_1398', 49000, 7.5, 26.3, 'ok', NULL),
+ (2024, 'municipality', '4203', '7', 'G', 'EUIndeks_1379', NULL, NULL, NULL, 'suppressed', 'primary: n < 10'),
+ (2024, 'class', '974000001/7A', 'all', 'all', 'EUIndeks_1379', 20, 4.0, 0.5, 'ok', NULL);
 INSERT INTO raw.udir_survey VALUES
  (2024, 148, 'indicator', 'nation', 'I', 'Nasjonalt', -12, NULL, NULL, 'all', 'all', 'EUIndeks_1379', 'Trivsel', 'score', 4.2, 'ok'),
  (2024, 148, 'indicator', 'nation', 'I', 'Nasjonalt', -12, NULL, NULL, 'all', 'all', 'EUIndeks_1379', 'Trivsel', 'sd', 0.9, 'ok'),

@@ -5,9 +5,13 @@
 //
 // A Transform binds such a computation to the warehouse: which named queries
 // (sql/queries) feed its inputs and which tables (sql/tables) receive its
-// outputs. The orchestration runner's transform step opens the inputs, calls
-// Run, creates each output table from its definition and loads the records,
-// all in one transaction.
+// outputs. The orchestration runner's transform step creates each output
+// table from its definition, calls Run with the inputs and a [Sink], and
+// loads the records Run writes to the sink as they come, all in one
+// transaction. A transform whose memory must not grow with its output (the
+// survey transform writes a row per respondent and index) writes each batch
+// as soon as it is made; one that computes everything at once writes its
+// [Outputs] at the end with [Outputs.WriteTo].
 package transforms
 
 import (
@@ -22,12 +26,47 @@ import (
 
 // Inputs gives a transform its input streams. A transform opens one input at
 // a time and releases it before opening the next: the warehouse streams one
-// query result at a time.
+// query result at a time. While an input is open the transform may write to
+// its Sink. args are bound to the query's parameters ($1, $2, ...): a
+// transform that reads a large input a part at a time (the survey, one
+// school year per query) opens it once per part.
 type Inputs interface {
-	Open(ctx context.Context, name string) (array.RecordReader, error)
+	Open(ctx context.Context, name string, args ...any) (array.RecordReader, error)
 }
 
-// Outputs are a transform's results, by output name.
+// Sink receives a transform's output batches. Write loads (or holds) rec as
+// a part of the output named output; it does not keep rec after it returns
+// (a sink that holds it retains it), so the caller releases rec afterwards.
+// Write may be called while an input is open, in any order across outputs,
+// and a batch of zero rows is allowed. Records must have the schema of the
+// output's table (columns matched by name).
+type Sink interface {
+	Write(ctx context.Context, output string, rec arrow.RecordBatch) error
+	// Quarantine sets aside input rows that lenient mode skipped: the
+	// runner stores them in restricted.quarantine under table (the stream
+	// name of the input's table, e.g. "survey_responses", as the extract
+	// step that landed it names its own rejects) and counts them by reason
+	// in meta.data_quality. The rows stay until that table is next
+	// extracted, which clears its quarantine; a failed attempt's rows are
+	// rolled back with the step.
+	Quarantine(ctx context.Context, table string, rows []Reject) error
+}
+
+// Reject is an input row set aside in lenient mode: where it came from
+// (the file and 1-based data row the extract step recorded), the offending
+// column, why, and the values needed to diagnose it. Values may hold
+// personal data; they are stored only in the restricted schema and never
+// logged.
+type Reject struct {
+	File   string
+	Row    int64
+	Column string
+	Reason string
+	Values map[string]string
+}
+
+// Outputs are a transform's results, by output name, for transforms that
+// make them all before writing any.
 type Outputs map[string]Output
 
 // Output is one result table as records, with its schema (the schema is
@@ -55,6 +94,24 @@ func (o Outputs) Release() {
 	}
 }
 
+// WriteTo writes every record of every output to sink, outputs in name
+// order, records in order. The caller still owns (and releases) o.
+func (o Outputs) WriteTo(ctx context.Context, sink Sink) error {
+	names := make([]string, 0, len(o))
+	for n := range o {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		for _, r := range o[n].Records {
+			if err := sink.Write(ctx, n, r); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // Binding names the query that feeds an input, or the table that receives
 // an output.
 type Binding struct {
@@ -71,9 +128,11 @@ type Transform struct {
 	New     func() any
 	Inputs  []Binding
 	Outputs []Binding
-	// Run computes the outputs. It may be called again after a failure (the
-	// step is retried), so it must not keep state between calls.
-	Run func(ctx context.Context, config any, in Inputs) (Outputs, error)
+	// Run computes the outputs and writes them to out, by the names in
+	// Outputs. It may be called again after a failure (the step is retried,
+	// and what it wrote before is rolled back), so it must not keep state
+	// between calls. An output it writes nothing to is left empty.
+	Run func(ctx context.Context, config any, in Inputs, out Sink) error
 }
 
 // Registry maps transform names to transforms.

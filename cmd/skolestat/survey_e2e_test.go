@@ -92,4 +92,16 @@ func TestComputeSurveyNamesTheBadAnswer(t *testing.T) {
 		t.Errorf("exit %d; want 2 (bad input) naming %q and the scale; stderr:\n%s", r.code, want, r.stderr)
 	}
 	mustRun(t, "compute", "survey", "--codebook", "elevundersokelsen", "--responses", micro, "--out", out, "--lenient")
+
+	// In a kept warehouse the set-aside answer is in the quarantine, named
+	// like the extract's own rejects, and counted in meta.data_quality.
+	wh := filepath.Join(t.TempDir(), "w.duckdb")
+	mustRun(t, "run", "survey", "--warehouse", wh, "--set", "microdata="+micro, "--set", "lenient=true", "--set", "out="+out)
+	got := sqlValue(t, wh, `SELECT string_agg(table_name || ' ' || regexp_extract(source_file, '[^/]+$') || ' ' || source_row || ' ' || column_name || ' ' || (raw_values->>'answer') || ' ' || contains(reason, 'off the scale'), '; ') FROM restricted.quarantine`)
+	if want := fmt.Sprintf("survey_responses survey_responses.csv %d answer 7 true", row); got != want {
+		t.Errorf("restricted.quarantine: %s; want %s", got, want)
+	}
+	if got := sqlValue(t, wh, `SELECT sum(rows) FROM meta.data_quality WHERE step_id = 'survey' AND check_name = 'quarantined' AND table_name = 'survey_responses'`); got != "1" {
+		t.Errorf("meta.data_quality counts %s quarantined answers of the survey step; want 1", got)
+	}
 }

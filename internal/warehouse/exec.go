@@ -3,9 +3,12 @@ package warehouse
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"strings"
+
+	duckdb "github.com/duckdb/duckdb-go/v2"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -46,6 +49,44 @@ func (b *Build) QueryArrow(ctx context.Context, query string, args ...any) (arra
 		return nil, errors.New("warehouse: QueryArrow on a finished build")
 	}
 	return b.arrow.QueryContext(ctx, query, args...)
+}
+
+// sideConn is a second connection to the next state, for reading while the
+// Build's own connection loads.
+type sideConn struct {
+	conn  *sql.Conn
+	arrow *duckdb.Arrow
+}
+
+// ReadArrow runs a read-only query on a second connection of the next
+// state and returns its result as Arrow records; unlike with QueryArrow,
+// the Build stays free for Exec and Load while the reader is open, so a
+// transform can load its output as it reads its input. The query sees what
+// is committed, not the open transaction's changes (InTx): the runner opens
+// a step's inputs before the step writes anything they read. The caller
+// must Release the reader before the Build is published or aborted.
+func (b *Build) ReadArrow(ctx context.Context, query string, args ...any) (array.RecordReader, error) {
+	if b.done {
+		return nil, errors.New("warehouse: ReadArrow on a finished build")
+	}
+	if b.side == nil {
+		conn, err := b.db.Conn(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("opening a reading connection to %s: %w", b.next, err)
+		}
+		var ar *duckdb.Arrow
+		err = conn.Raw(func(dc any) error {
+			var e error
+			ar, e = duckdb.NewArrowFromConn(dc.(driver.Conn))
+			return e
+		})
+		if err != nil {
+			conn.Close()
+			return nil, fmt.Errorf("opening the Arrow interface of a reading connection to %s: %w", b.next, err)
+		}
+		b.side = &sideConn{conn: conn, arrow: ar}
+	}
+	return b.side.arrow.QueryContext(ctx, query, args...)
 }
 
 // Load appends every record of rdr to table, matching columns by name (the

@@ -71,6 +71,7 @@ type Build struct {
 	db         *sql.DB
 	conn       *sql.Conn
 	arrow      *duckdb.Arrow
+	side       *sideConn // opened by the first ReadArrow
 	inTx       bool
 	views      atomic.Int64
 	done       bool
@@ -174,6 +175,10 @@ func (b *Build) Abort() {
 
 func (b *Build) close() error {
 	var errs []error
+	if b.side != nil {
+		errs = append(errs, b.side.conn.Close())
+		b.side = nil
+	}
 	if b.conn != nil {
 		errs = append(errs, b.conn.Close())
 		b.conn = nil

@@ -1,7 +1,7 @@
 -- mart.survey_indices: survey indices as analysts and BI tools read them.
 -- Classes are left out (they identify small groups of pupils and have no
--- published counterpart); suppressed cells show status 'suppressed' and
--- no numbers.
+-- published counterpart); suppressed cells show status 'suppressed', why,
+-- and no numbers.
 CREATE OR REPLACE TABLE mart.survey_indices AS
 SELECT
     i.school_year,
@@ -18,9 +18,12 @@ SELECT
     i.mean,
     round(i.mean, 1) AS mean_display,
     i.sd,
-    i.status
+    i.status,
+    i.suppression
 FROM core.survey_indices AS i
-LEFT JOIN core.schools AS s ON i.unit_type = 'school' AND s.school_orgnr = i.unit_code
+-- Joined on the code alone (an organisation number is no other unit's
+-- code): a constant in the join condition made DuckDB loop over every pair.
+LEFT JOIN core.schools AS s ON s.school_orgnr = i.unit_code
 WHERE i.unit_type <> 'class'
 ORDER BY i.school_year, i.unit_type, i.unit_code, i.grade, i.gender, i.index_code;
 
@@ -40,3 +43,4 @@ COMMENT ON COLUMN mart.survey_indices.mean IS 'Mean score on the index''s scale 
 COMMENT ON COLUMN mart.survey_indices.mean_display IS 'The mean rounded to one decimal, as published.';
 COMMENT ON COLUMN mart.survey_indices.sd IS 'Sample standard deviation of the scores; null when suppressed or n = 1.';
 COMMENT ON COLUMN mart.survey_indices.status IS 'ok or suppressed.';
+COMMENT ON COLUMN mart.survey_indices.suppression IS 'Why the cell is suppressed: primary (too few respondents) or secondary (it would reveal another suppressed cell by subtraction); null when published.';

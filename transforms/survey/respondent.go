@@ -46,10 +46,13 @@ type engine struct {
 	cur   respondent
 	stamp []uint32 // per item id: serial of the last respondent that had it
 
-	year        *yearState
-	doneYears   map[int32]bool
-	unitBatches map[int32][]arrow.RecordBatch
+	year      *yearState
+	doneYears map[int32]bool
 
+	// Finished output batches not yet handed to the sink: Stream drains
+	// them after every input batch, so they hold at most one input batch's
+	// respondents and one school year's units.
+	unitBatches []arrow.RecordBatch
 	resp        *array.RecordBuilder
 	respRows    int
 	respBatches []arrow.RecordBatch
@@ -65,9 +68,8 @@ func newEngine(p *plan, cfg Config, sch map[string]school) *engine {
 		p:           p,
 		cfg:         cfg,
 		schools:     make(map[string]*schoolRef, len(sch)),
-		doneYears:   map[int32]bool{},
-		unitBatches: map[int32][]arrow.RecordBatch{},
-		resp:        array.NewRecordBuilder(cfg.Allocator, RespondentSchema),
+		doneYears: map[int32]bool{},
+		resp:      array.NewRecordBuilder(cfg.Allocator, RespondentSchema),
 	}
 	e.resp.Reserve(cfg.BatchRows)
 	for o, s := range sch {
@@ -84,11 +86,10 @@ func (e *engine) release() {
 	for _, b := range e.flushRespondents() {
 		b.Release()
 	}
-	for _, bs := range e.unitBatches {
-		for _, b := range bs {
-			b.Release()
-		}
+	for _, b := range e.unitBatches {
+		b.Release()
 	}
+	e.unitBatches = nil
 }
 
 // responseCols are the columns of one response batch.
@@ -173,7 +174,10 @@ func (e *engine) add(batch int64, b arrow.RecordBatch) error {
 			if !e.cfg.Lenient {
 				return fmt.Errorf("row %d, column answer: %s", i+1, reason)
 			}
-			e.rejects = append(e.rejects, Reject{Batch: batch, Row: int64(i + 1), Column: "answer", ItemCode: ip.code, Value: a, Reason: reason})
+			rj := Reject{Batch: batch, Row: int64(i + 1), Column: "answer", ItemCode: ip.code, Value: a, Reason: reason}
+			file, row, _ := sourceOf(b, i)
+			rj.File, rj.SourceRow = strings.Clone(file), row // the batch's memory is reused
+			e.rejects = append(e.rejects, rj)
 			continue
 		}
 		for _, m := range ip.members {
@@ -244,7 +248,9 @@ func (e *engine) startRespondent(batch int64, i int, c responseCols, year int32,
 		if e.doneYears[year] {
 			return fmt.Errorf("row %d, column school_year: school year %d appears again after other school years; the input must keep each school year's rows together (ORDER BY school_year, respondent_id)", i+1, year)
 		}
-		e.finishYear()
+		if err := e.finishYear(); err != nil {
+			return err
+		}
 		e.year = newYearState(year, len(e.p.codes))
 	}
 	if _, seen := e.year.seen[id]; seen {
@@ -340,13 +346,14 @@ func (e *engine) finishRespondent() {
 	cur.active = false
 }
 
-// flushRespondents returns every respondent batch, the last one possibly
-// empty so the output is never without a batch, and releases the builder.
+// flushRespondents returns the respondent batches not yet drained, with
+// the rows still in the builder as a last batch (when there are any), and
+// releases the builder.
 func (e *engine) flushRespondents() []arrow.RecordBatch {
 	if e.resp == nil {
 		return nil
 	}
-	if e.respRows > 0 || len(e.respBatches) == 0 {
+	if e.respRows > 0 {
 		e.respBatches = append(e.respBatches, e.resp.NewRecordBatch())
 	}
 	e.resp.Release()

@@ -86,8 +86,15 @@ var RespondentSchema = arrow.NewSchema([]arrow.Field{
 //     share 0-100 of those respondents with an answer >= the threshold.
 //   - sd: the sample standard deviation (divisor n-1) of the scores (for
 //     bullying, of the 0/100 indicator); null when n = 1.
-//   - status: "ok", or "suppressed" when n < min_respondents; then n, mean
-//     and sd are null (never 0).
+//   - status: "ok", or "suppressed" when n < min_respondents (primary) or
+//     when the cell would give a suppressed one by subtraction (secondary,
+//     see "Suppression" in the package documentation); then n, mean and sd
+//     are null (never 0).
+//   - suppression: why a suppressed row is suppressed; null when published.
+//     "primary: n < 10"; "secondary: protects <cell>", a cell of the same
+//     year and index named as "school 974123456 grade 7 gender J" (or "the
+//     respondents of <cell> without a class" / "without a gender"); or
+//     "secondary: the suppressed parts of <cell> together have n < 10".
 var UnitSchema = arrow.NewSchema([]arrow.Field{
 	{Name: "school_year", Type: int32T},
 	{Name: "unit_type", Type: utf8},
@@ -99,6 +106,7 @@ var UnitSchema = arrow.NewSchema([]arrow.Field{
 	{Name: "mean", Type: float64T, Nullable: true},
 	{Name: "sd", Type: float64T, Nullable: true},
 	{Name: "status", Type: utf8},
+	{Name: "suppression", Type: utf8, Nullable: true},
 }, nil)
 
 // IssueSchema lists what the input held that was not used, so nothing is
@@ -111,7 +119,9 @@ var UnitSchema = arrow.NewSchema([]arrow.Field{
 //     scale, counted as not answered).
 //   - item_code: the item.
 //   - rows: unknown_item: the number of rows with that code; rejected_answer: 1.
-//   - location: rejected_answer: "batch B, row R" (1-based) of the responses
+//   - location: rejected_answer: "FILE row R" (the source_file and
+//     source_row of the input, when it has them; else "batch B, row R",
+//     1-based, of the responses
 //     input; null for unknown_item.
 //   - detail: rejected_answer: the reason, with the value and the scale; null
 //     for unknown_item.

@@ -28,7 +28,8 @@
 //     respondent scores 100 or 0, and the unit's mean, SD and n are those of
 //     these scores, so the mean is the share.
 //   - A unit cell with n < min_respondents (default 10) is published with
-//     status "suppressed" and null n, mean and SD (never 0).
+//     status "suppressed" and null n, mean and SD (never 0), and so is a cell
+//     suppressed to protect one (below).
 //
 // Units: a respondent counts in its class (when class_id is not null; a
 // class is identified within its school), school, the school's municipality
@@ -36,10 +37,43 @@
 // nation; in each, in grade "all" and its own grade, and in gender "all"
 // and its own gender when given.
 //
-// Only primary suppression is applied. Complementary suppression (§6) is not:
-// the unit cells do not form complete partitions (respondents without
-// gender or class count in "all" only), and each index has its own
-// respondents; see the package's report for what that leaves open.
+// # Suppression
+//
+// Primary suppression (n < min_respondents) is followed by complementary
+// suppression (§6), with package disclosure, so that a suppressed cell's n,
+// sum of scores and sum of squares (hence mean and SD) cannot be had by
+// subtracting published cells from a published total. Each index is a table
+// of its own (its respondents differ), with cells that hold at least one
+// respondent and these partitions, parent = sum of children:
+//
+//   - a school's (grade, gender) cell = its classes' cells, plus its
+//     respondents without a class;
+//   - a municipality's = its schools', a county's = its municipalities', the
+//     nation's = its counties';
+//   - a unit's (grade, all) = its (grade, G) + (grade, J), plus its
+//     respondents without a gender;
+//   - a unit's (all, gender) = its cells of each grade and that gender.
+//
+// The respondents without a class or a gender are never published as such;
+// they enter as disclosure's hidden cells: unknowns that protect (a school
+// with one small class and a few pupils without a class needs no more), and
+// that are themselves protected when they are fewer than min_respondents
+// (all - G - J must not give the 3 pupils without a gender). A remainder of
+// at least min_respondents may be revealed by subtraction: its value rests
+// on enough respondents. A cell suppressed to protect another has status
+// "suppressed" like a primary one; the suppression column says why.
+//
+// What this protects and what it does not (see package disclosure, Limits):
+// every partition above holds no suppressed cell or at least two (or only a
+// remainder of at least min_respondents), and a published parent's
+// suppressed parts rest together on at least min_respondents. Not protected:
+// combinations of equations across partitions (a cell narrowed to an
+// interval by several totals together); differences between indices, years
+// or other tables over the same pupils (a respondent who left out one index
+// makes the cells of two indices differ by one person, and two published
+// cells of different indices can differ by fewer than min_respondents); and
+// other groupings than those above. With min_respondents 1 nothing is
+// suppressed.
 //
 // # Streaming
 //
@@ -53,6 +87,7 @@
 package survey
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -87,6 +122,10 @@ type Config struct {
 // Reject is an answer set aside in lenient mode.
 type Reject struct {
 	Batch, Row int64 // 1-based, in the responses input
+	// File and SourceRow are the source_file and source_row of the row when
+	// the input carries them (survey_input does), else "" and 0.
+	File      string
+	SourceRow int64
 	Column     string
 	ItemCode   string
 	Value      int64
@@ -100,21 +139,25 @@ type UnknownItem struct {
 	Rows int64
 }
 
-// Result is the output of [Compute]. The caller owns the batches and must
-// call Release when done with them.
-type Result struct {
-	// Respondents has RespondentSchema. Personal data.
-	Respondents []arrow.RecordBatch
-	// Units has UnitSchema.
-	Units []arrow.RecordBatch
-	// Issues has IssueSchema: UnknownItems and Rejects as a table.
-	Issues []arrow.RecordBatch
-
+// Summary is what [Stream] reports besides its output batches.
+type Summary struct {
 	UnknownItems []UnknownItem // sorted by code
 	Rejects      []Reject      // in input order
 
 	Rows            int64 // response rows read
 	RespondentsRead int64 // respondents (respondent_id, school_year) read
+}
+
+// Result is the output of [Compute]. The caller owns the batches and must
+// call Release when done with them.
+type Result struct {
+	// Respondents has RespondentSchema. Personal data.
+	Respondents []arrow.RecordBatch
+	// Units has UnitSchema, school years in ascending order.
+	Units []arrow.RecordBatch
+	// Issues has IssueSchema: UnknownItems and Rejects as a table.
+	Issues []arrow.RecordBatch
+	Summary
 }
 
 // Release releases every batch. It is safe to call more than once.
@@ -127,24 +170,79 @@ func (r *Result) Release() {
 	r.Respondents, r.Units, r.Issues = nil, nil, nil
 }
 
-// Compute reads schools, then every batch of responses, and returns the
-// respondent scores and unit scores of group g.
+// Sink receives the output batches of [Stream] as they are made: output is
+// [OutputRespondent], [OutputUnits] or [OutputIssues]. Stream releases b
+// when Sink returns; a sink that keeps b retains it. An error from the sink
+// stops Stream, which returns it.
+type Sink func(output string, b arrow.RecordBatch) error
+
+// Compute is [Stream] with every output batch kept in memory: for tests,
+// benchmarks and small inputs. Each output has at least one batch (empty
+// when it has no rows), and the units are ordered by school year whatever
+// the order of the years in the input.
+func Compute(ctx context.Context, g codebook.Group, schools, responses array.RecordReader, cfg Config) (*Result, error) {
+	res := &Result{}
+	sum, err := Stream(ctx, g, schools, responses, cfg, func(output string, b arrow.RecordBatch) error {
+		b.Retain()
+		switch output {
+		case OutputRespondent:
+			res.Respondents = append(res.Respondents, b)
+		case OutputUnits:
+			res.Units = append(res.Units, b)
+		default:
+			res.Issues = append(res.Issues, b)
+		}
+		return nil
+	})
+	if err != nil {
+		res.Release()
+		return nil, err
+	}
+	res.Summary = *sum
+	// Each unit batch holds one school year (finishYear cuts at the year).
+	slices.SortStableFunc(res.Units, func(a, b arrow.RecordBatch) int {
+		return cmp.Compare(a.Column(0).(*array.Int32).Value(0), b.Column(0).(*array.Int32).Value(0))
+	})
+	mem := cfg.Allocator
+	if mem == nil {
+		mem = memory.DefaultAllocator
+	}
+	for _, o := range []struct {
+		recs   *[]arrow.RecordBatch
+		schema *arrow.Schema
+	}{{&res.Respondents, RespondentSchema}, {&res.Units, UnitSchema}, {&res.Issues, IssueSchema}} {
+		if len(*o.recs) == 0 {
+			*o.recs = []arrow.RecordBatch{emptyBatch(mem, o.schema)}
+		}
+	}
+	return res, nil
+}
+
+// Stream reads schools, then every batch of responses, and writes the
+// respondent scores, unit scores and issues of group g to sink as they are
+// made: respondents in batches of cfg.BatchRows rows, a school year's units
+// when the year ends (in the order the years come in the input), the
+// issues at the end. Memory holds one school year's respondents and cells,
+// never the whole output.
 //
 // g may come from codebook.Load or Builtin, or be built in Go: zero fields
 // take the defaults of indicators.md §3 (scale 1-5, min_items half the items
 // rounded up, min_respondents 10, bullying threshold 3), and g is checked as
-// Load would. Compute calls Next on each reader until it returns false and
+// Load would. Stream calls Next on each reader until it returns false and
 // then checks Err; it does not retain or release them.
 //
-// It fails, returning no output, on: a missing or mistyped column; a null
-// where none may be; a school_orgnr not in schools; a gender other than G or
-// J; a respondent whose rows disagree on school, grade, class_id or gender,
-// or repeat an item; rows out of the order described in the package
-// documentation; and, unless cfg.Lenient, an answer off its item's scale.
-// Errors name the batch and row (both 1-based) and the column, never a
-// respondent id. Item codes the group does not know are not an error: they
-// are counted in Result.UnknownItems. Compute checks ctx between batches.
-func Compute(ctx context.Context, g codebook.Group, schools, responses array.RecordReader, cfg Config) (*Result, error) {
+// It fails on: a missing or mistyped column; a null where none may be; a
+// school_orgnr not in schools; a gender other than G or J; a respondent
+// whose rows disagree on school, grade, class_id or gender, or repeat an
+// item; rows out of the order described in the package documentation; and,
+// unless cfg.Lenient, an answer off its item's scale. Batches already
+// written to sink stay written: the caller discards them (the runner rolls
+// the step back). Errors name the batch and row (both 1-based), the file
+// and row when the input carries source_file and source_row, and the
+// column, never a respondent id. Item codes the group does not know are not
+// an error: they are counted in Summary.UnknownItems. Stream checks ctx
+// between batches.
+func Stream(ctx context.Context, g codebook.Group, schools, responses array.RecordReader, cfg Config, sink Sink) (*Summary, error) {
 	if cfg.BatchRows < 0 {
 		return nil, fmt.Errorf("checking config: BatchRows %d is negative", cfg.BatchRows)
 	}
@@ -154,8 +252,8 @@ func Compute(ctx context.Context, g codebook.Group, schools, responses array.Rec
 	if cfg.Allocator == nil {
 		cfg.Allocator = memory.DefaultAllocator
 	}
-	if schools == nil || responses == nil {
-		return nil, errors.New("computing survey indices: nil input reader")
+	if schools == nil || responses == nil || sink == nil {
+		return nil, errors.New("computing survey indices: nil input reader or sink")
 	}
 	p, err := compile(g, cfg.MinRespondents)
 	if err != nil {
@@ -166,12 +264,7 @@ func Compute(ctx context.Context, g codebook.Group, schools, responses array.Rec
 		return nil, fmt.Errorf("reading schools: %w", err)
 	}
 	e := newEngine(p, cfg, sch)
-	ok := false
-	defer func() {
-		if !ok {
-			e.release()
-		}
-	}()
+	defer e.release()
 	batch := int64(0)
 	for responses.Next() {
 		batch++
@@ -179,46 +272,70 @@ func Compute(ctx context.Context, g codebook.Group, schools, responses array.Rec
 			return nil, fmt.Errorf("reading survey responses: %w", err)
 		}
 		if err := e.add(batch, responses.RecordBatch()); err != nil {
+			if ie := (internalError{}); errors.As(err, &ie) {
+				return nil, fmt.Errorf("computing survey indices: %w", err)
+			}
 			if file, row, ok := sourceOf(responses.RecordBatch(), e.at); ok {
 				return nil, &InputError{fmt.Errorf("reading survey responses: %s row %d: batch %d, %w", file, row, batch, err)}
 			}
 			return nil, &InputError{fmt.Errorf("reading survey responses: batch %d, %w", batch, err)}
 		}
+		if err := e.drain(sink, false); err != nil {
+			return nil, err
+		}
 	}
 	if err := responses.Err(); err != nil {
 		return nil, fmt.Errorf("reading survey responses: %w", err)
 	}
-	e.finishYear()
-	res := &Result{Rows: e.rows, RespondentsRead: e.respondents, Rejects: e.rejects}
-	res.Respondents = e.flushRespondents()
-	years := make([]int32, 0, len(e.unitBatches))
-	for y := range e.unitBatches {
-		years = append(years, y)
+	if err := e.finishYear(); err != nil {
+		return nil, err
 	}
-	slices.Sort(years)
-	for _, y := range years {
-		res.Units = append(res.Units, e.unitBatches[y]...)
+	if err := e.drain(sink, true); err != nil {
+		return nil, err
 	}
-	if len(res.Units) == 0 {
-		res.Units = []arrow.RecordBatch{emptyBatch(cfg.Allocator, UnitSchema)}
-	}
+	sum := &Summary{Rows: e.rows, RespondentsRead: e.respondents, Rejects: e.rejects}
 	for i, n := range e.unknownRows {
 		if n > 0 {
-			res.UnknownItems = append(res.UnknownItems, UnknownItem{Code: p.items[p.known+i].code, Rows: n})
+			sum.UnknownItems = append(sum.UnknownItems, UnknownItem{Code: p.items[p.known+i].code, Rows: n})
 		}
 	}
-	slices.SortFunc(res.UnknownItems, func(a, b UnknownItem) int {
-		switch {
-		case a.Code < b.Code:
-			return -1
-		case a.Code > b.Code:
-			return 1
+	slices.SortFunc(sum.UnknownItems, func(a, b UnknownItem) int { return cmp.Compare(a.Code, b.Code) })
+	if len(sum.UnknownItems) > 0 || len(sum.Rejects) > 0 {
+		issues := buildIssues(cfg, sum.UnknownItems, sum.Rejects)
+		err := sink(OutputIssues, issues)
+		issues.Release()
+		if err != nil {
+			return nil, fmt.Errorf("writing survey issues: %w", err)
 		}
-		return 0
-	})
-	res.Issues = buildIssues(cfg, res.UnknownItems, res.Rejects)
-	ok = true
-	return res, nil
+	}
+	return sum, nil
+}
+
+// drain hands the finished output batches to sink and releases them; last
+// also flushes the respondents still in the builder.
+func (e *engine) drain(sink Sink, last bool) error {
+	resp := e.respBatches
+	if last {
+		resp = e.flushRespondents()
+	}
+	e.respBatches = nil
+	units := e.unitBatches
+	e.unitBatches = nil
+	var err error
+	for _, part := range []struct {
+		name string
+		bs   []arrow.RecordBatch
+	}{{OutputRespondent, resp}, {OutputUnits, units}} {
+		for _, b := range part.bs {
+			if err == nil {
+				if err = sink(part.name, b); err != nil {
+					err = fmt.Errorf("writing survey %s: %w", part.name, err)
+				}
+			}
+			b.Release()
+		}
+	}
+	return err
 }
 
 func emptyBatch(mem memory.Allocator, schema *arrow.Schema) arrow.RecordBatch {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -15,6 +16,7 @@ import (
 // Names of the transform's inputs and outputs, as Run uses them.
 const (
 	InputResponses   = "responses"
+	InputYears       = "years"
 	InputSchools     = "schools"
 	OutputRespondent = "respondents"
 	OutputUnits      = "units"
@@ -70,11 +72,15 @@ func Group(cb *codebook.Codebook, code string) (codebook.Group, error) {
 // load resolves TransformConfig.Codebook (a shipped codebook's name or a
 // file's path) to a codebook; it is called on every Run.
 //
-// Inputs: "responses" (query survey_input: restricted.survey_responses in
-// ResponsesSchema, ORDER BY school_year, respondent_id) and "schools" (query
-// survey_schools: school_orgnr, municipality_code of core.schools). Outputs:
-// "respondents" to restricted.survey_respondent (RespondentSchema), "units"
-// to core.survey_indices (UnitSchema), "issues" to restricted.survey_issues
+// Inputs: "schools" (query survey_schools: school_orgnr, municipality_code
+// of core.schools), "years" (query survey_years: the school_year of every
+// year with answers, ascending) and "responses" (query survey_input: the
+// answers of the school year given as its one argument, in ResponsesSchema,
+// ORDER BY respondent_id), opened once per year so that the warehouse sorts
+// one year at a time. Outputs,
+// written as [Stream] makes them: "respondents" to
+// restricted.survey_respondent (RespondentSchema), "units" to
+// core.survey_indices (UnitSchema), "issues" to restricted.survey_issues
 // (IssueSchema).
 func NewTransform(load func(ctx context.Context, ref string) (*codebook.Codebook, error)) transforms.Transform {
 	return transforms.Transform{
@@ -82,6 +88,7 @@ func NewTransform(load func(ctx context.Context, ref string) (*codebook.Codebook
 		New: func() any { return &TransformConfig{} },
 		Inputs: []transforms.Binding{
 			{Name: InputResponses, SQL: "survey_input"},
+			{Name: InputYears, SQL: "survey_years"},
 			{Name: InputSchools, SQL: "survey_schools"},
 		},
 		Outputs: []transforms.Binding{
@@ -89,47 +96,62 @@ func NewTransform(load func(ctx context.Context, ref string) (*codebook.Codebook
 			{Name: OutputUnits, SQL: "core.survey_indices"},
 			{Name: OutputIssues, SQL: "restricted.survey_issues"},
 		},
-		Run: func(ctx context.Context, config any, in transforms.Inputs) (transforms.Outputs, error) {
-			return run(ctx, config.(*TransformConfig), in, load)
+		Run: func(ctx context.Context, config any, in transforms.Inputs, out transforms.Sink) error {
+			return run(ctx, config.(*TransformConfig), in, out, load)
 		},
 	}
 }
 
-func run(ctx context.Context, cfg *TransformConfig, in transforms.Inputs, load func(context.Context, string) (*codebook.Codebook, error)) (transforms.Outputs, error) {
+func run(ctx context.Context, cfg *TransformConfig, in transforms.Inputs, out transforms.Sink, load func(context.Context, string) (*codebook.Codebook, error)) error {
 	cb, err := load(ctx, cfg.Codebook)
 	if err != nil {
-		return nil, fmt.Errorf("loading codebook %s: %w", cfg.Codebook, err)
+		return fmt.Errorf("loading codebook %s: %w", cfg.Codebook, err)
 	}
 	g, err := Group(cb, cfg.Group)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	// Inputs are opened one at a time: the schools first, released before
-	// the responses are opened.
+	// Inputs are opened one at a time: the schools and the years first,
+	// each released before the next is opened, then the responses a year at
+	// a time.
 	schools, err := in.Open(ctx, InputSchools)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	sch, err := readSchoolsReleasing(ctx, schools)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	responses, err := in.Open(ctx, InputResponses)
+	defer sch.Release()
+	years, err := readYears(ctx, in)
 	if err != nil {
-		return nil, err
+		return err
 	}
+	responses := &yearReader{ctx: ctx, in: in, years: years}
 	defer responses.Release()
-	res, err := Compute(ctx, g, sch, responses, Config{MinRespondents: cfg.MinRespondents, Lenient: cfg.Lenient})
-	sch.Release()
-	if err != nil {
-		return nil, err
+	sum, err := Stream(ctx, g, sch, responses, Config{MinRespondents: cfg.MinRespondents, Lenient: cfg.Lenient},
+		func(output string, b arrow.RecordBatch) error { return out.Write(ctx, output, b) })
+	if err != nil || len(sum.Rejects) == 0 {
+		return err
 	}
-	return transforms.Outputs{
-		OutputRespondent: {Schema: RespondentSchema, Records: res.Respondents},
-		OutputUnits:      {Schema: UnitSchema, Records: res.Units},
-		OutputIssues:     {Schema: IssueSchema, Records: res.Issues},
-	}, nil
+	rows := make([]transforms.Reject, len(sum.Rejects))
+	for i, r := range sum.Rejects {
+		rows[i] = transforms.Reject{
+			File: r.File, Row: r.SourceRow, Column: r.Column,
+			Reason: fmt.Sprintf("survey codebook %s: %s", cfg.Codebook, r.Reason),
+			Values: map[string]string{"item_code": r.ItemCode, "answer": strconv.FormatInt(r.Value, 10)},
+		}
+	}
+	if err := out.Quarantine(ctx, QuarantineTable, rows); err != nil {
+		return fmt.Errorf("quarantining %d survey answers: %w", len(rows), err)
+	}
+	return nil
 }
+
+// QuarantineTable is the table under which the transform quarantines the
+// answers it sets aside in lenient mode: the stream of the microdata
+// extract that lands restricted.survey_responses.
+const QuarantineTable = "survey_responses"
 
 // readSchoolsReleasing copies the schools input into memory and releases
 // the reader, so that the next input can be opened.
@@ -158,3 +180,98 @@ func readSchoolsReleasing(ctx context.Context, rdr array.RecordReader) (array.Re
 	}
 	return out, nil
 }
+
+// readYears reads the years input.
+func readYears(ctx context.Context, in transforms.Inputs) ([]int32, error) {
+	rdr, err := in.Open(ctx, InputYears)
+	if err != nil {
+		return nil, err
+	}
+	defer rdr.Release()
+	var years []int32
+	for rdr.Next() {
+		b := rdr.RecordBatch()
+		if b.NumCols() != 1 {
+			return nil, fmt.Errorf("reading the survey's school years: %d columns, want 1 (school_year)", b.NumCols())
+		}
+		col, ok := b.Column(0).(*array.Int32)
+		if !ok {
+			return nil, fmt.Errorf("reading the survey's school years: school_year is %s, want int32", b.Column(0).DataType())
+		}
+		for i := range col.Len() {
+			if col.IsValid(i) {
+				years = append(years, col.Value(i))
+			}
+		}
+	}
+	if err := rdr.Err(); err != nil {
+		return nil, fmt.Errorf("reading the survey's school years: %w", err)
+	}
+	return years, nil
+}
+
+// yearReader is the responses input read one school year at a time, as
+// one RecordReader for [Stream]: when a year's query is exhausted it is
+// released and the next year's opened, so one query is open at a time.
+// It is used by one goroutine.
+type yearReader struct {
+	ctx   context.Context
+	in    transforms.Inputs
+	years []int32
+	next  int
+	cur   array.RecordReader
+	err   error
+	extra int // Retain calls not yet matched by a Release
+}
+
+func (r *yearReader) Retain() { r.extra++ }
+
+// Release releases the open year's query, unless a Retain is unmatched.
+func (r *yearReader) Release() {
+	if r.extra > 0 {
+		r.extra--
+		return
+	}
+	if r.cur != nil {
+		r.cur.Release()
+		r.cur = nil
+	}
+}
+
+func (r *yearReader) Schema() *arrow.Schema {
+	if r.cur != nil {
+		return r.cur.Schema()
+	}
+	return ResponsesSchema
+}
+
+func (r *yearReader) Next() bool {
+	for r.err == nil {
+		if r.cur != nil {
+			if r.cur.Next() {
+				return true
+			}
+			r.err = r.cur.Err()
+			r.cur.Release()
+			r.cur = nil
+			continue
+		}
+		if r.next == len(r.years) {
+			return false
+		}
+		y := r.years[r.next]
+		r.next++
+		r.cur, r.err = r.in.Open(r.ctx, InputResponses, y)
+		if r.err != nil {
+			r.err = fmt.Errorf("opening the answers of school year %d: %w", y, r.err)
+		}
+	}
+	return false
+}
+
+func (r *yearReader) RecordBatch() arrow.RecordBatch { return r.cur.RecordBatch() }
+
+// Record is RecordBatch, for the RecordReader interface.
+func (r *yearReader) Record() arrow.RecordBatch { return r.cur.RecordBatch() }
+
+func (r *yearReader) Err() error { return r.err }

@@ -2,6 +2,7 @@ package survey
 
 import (
 	"cmp"
+	"fmt"
 	"math"
 	"slices"
 	"strconv"
@@ -65,6 +66,7 @@ type yearState struct {
 	seen    map[string]struct{}
 	unitIdx map[unitKey]int32
 	units   []unitKey
+	parent  []int32 // per unit: the unit one level up (class: its school, ... county: the nation), -1 for the nation
 	cellIdx map[cellKey]int32
 	cells   []cellKey
 	accs    []acc // cell c, index k at c*nIdx + k
@@ -123,6 +125,14 @@ func (y *yearState) cellsOf(r *respondent) []int32 {
 		y.unit(unitMunicipality, s.municipality),
 		y.unit(unitCounty, s.county),
 		y.unit(unitNation, nationCode))
+	for i, u := range units {
+		for int(u) >= len(y.parent) {
+			y.parent = append(y.parent, -1)
+		}
+		if i+1 < len(units) {
+			y.parent[u] = units[i+1]
+		}
+	}
 	grades := []int16{all, int16(r.grade)}
 	genders := []int8{all}
 	if r.gender >= 0 {
@@ -151,14 +161,15 @@ func (y *yearState) add(cells []int32, k int, d float64) {
 }
 
 // finishYear finishes the current respondent and writes the unit rows of
-// the current school year.
-func (e *engine) finishYear() {
+// the current school year. It fails only through a defect of the package
+// (an internalError), never through the input.
+func (e *engine) finishYear() error {
 	if e.cur.active {
 		e.finishRespondent()
 	}
 	y := e.year
 	if y == nil {
-		return
+		return nil
 	}
 	e.year = nil
 	e.doneYears[y.year] = true
@@ -173,6 +184,13 @@ func (e *engine) finishYear() {
 			cmp.Compare(ca.grade, cb.grade), cmp.Compare(ca.gender, cb.gender))
 	})
 	p := e.p
+	dec, err := suppressYear(y, order, p.minResp)
+	if err != nil {
+		// The partitions are built from the cells themselves: they fail to
+		// add up only through a defect here, never through the input.
+		return internalError{fmt.Errorf("suppressing the cells of school year %d: %w", y.year, err)}
+	}
+	notes := newNotes(y, p.minResp)
 	b := array.NewRecordBuilder(e.cfg.Allocator, UnitSchema)
 	defer b.Release()
 	var out []arrow.RecordBatch
@@ -202,11 +220,16 @@ func (e *engine) finishYear() {
 			b.Field(4).(*array.StringBuilder).Append(sex)
 			b.Field(5).(*array.StringBuilder).Append(code)
 			n, mean, sd := b.Field(6).(*array.Int64Builder), b.Field(7).(*array.Float64Builder), b.Field(8).(*array.Float64Builder)
-			if a.n < p.minResp {
+			var d cellDecision // published when dec is nil (suppression off)
+			if dec != nil {
+				d = dec[int(ci)*y.nIdx+k]
+			}
+			if d.suppressed() {
 				n.AppendNull()
 				mean.AppendNull()
 				sd.AppendNull()
 				b.Field(9).(*array.StringBuilder).Append("suppressed")
+				b.Field(10).(*array.StringBuilder).Append(notes.of(d))
 			} else {
 				n.Append(a.n)
 				mean.Append((float64(p.lo[k])+float64(p.hi[k]))/2 + a.sum/float64(a.n))
@@ -217,6 +240,7 @@ func (e *engine) finishYear() {
 					sd.AppendNull()
 				}
 				b.Field(9).(*array.StringBuilder).Append("ok")
+				b.Field(10).(*array.StringBuilder).AppendNull()
 			}
 			rows++
 			if rows == e.cfg.BatchRows {
@@ -228,11 +252,18 @@ func (e *engine) finishYear() {
 	if rows > 0 {
 		out = append(out, b.NewRecordBatch())
 	}
-	e.unitBatches[y.year] = out
+	e.unitBatches = append(e.unitBatches, out...)
+	return nil
 }
 
+// internalError is a defect of this package, not bad input: Stream does not
+// report it as an InputError.
+type internalError struct{ error }
+
+func (e internalError) Unwrap() error { return e.error }
+
 // buildIssues writes the unknown items, then the rejects.
-func buildIssues(cfg Config, unknown []UnknownItem, rejects []Reject) []arrow.RecordBatch {
+func buildIssues(cfg Config, unknown []UnknownItem, rejects []Reject) arrow.RecordBatch {
 	b := array.NewRecordBuilder(cfg.Allocator, IssueSchema)
 	defer b.Release()
 	for _, u := range unknown {
@@ -246,8 +277,12 @@ func buildIssues(cfg Config, unknown []UnknownItem, rejects []Reject) []arrow.Re
 		b.Field(0).(*array.StringBuilder).Append("rejected_answer")
 		b.Field(1).(*array.StringBuilder).Append(r.ItemCode)
 		b.Field(2).(*array.Int64Builder).Append(1)
-		b.Field(3).(*array.StringBuilder).Append("batch " + strconv.FormatInt(r.Batch, 10) + ", row " + strconv.FormatInt(r.Row, 10))
+		if r.File != "" {
+			b.Field(3).(*array.StringBuilder).Append(r.File + " row " + strconv.FormatInt(r.SourceRow, 10))
+		} else {
+			b.Field(3).(*array.StringBuilder).Append("batch " + strconv.FormatInt(r.Batch, 10) + ", row " + strconv.FormatInt(r.Row, 10))
+		}
 		b.Field(4).(*array.StringBuilder).Append(r.Reason)
 	}
-	return []arrow.RecordBatch{b.NewRecordBatch()}
+	return b.NewRecordBatch()
 }
