@@ -19,7 +19,9 @@ SELECT
     g.status,
     g.suppression
 FROM core.gsp AS g
-LEFT JOIN core.schools AS s ON g.unit_type = 'school' AND s.school_orgnr = g.unit_code
+-- Joined on the code alone (an organisation number is no other unit's
+-- code): a constant in the join condition made DuckDB loop over every pair.
+LEFT JOIN core.schools AS s ON s.school_orgnr = g.unit_code
 ORDER BY g.school_year, g.unit_type, g.unit_code, g.subgroup_type, g.subgroup;
 
 COMMENT ON TABLE mart.gsp IS 'Grunnskolepoeng (grade points, 10-60) by school year, unit (school, municipality, county, nation) and subgroup (all, gender, owner). Cells with fewer than 10 pupils, and cells that would reveal them, are suppressed. Kilde: computed by skolestat from grade-10 final grades.';
