@@ -144,6 +144,9 @@ func TestMain(m *testing.M) {
 	if emuDir != "" {
 		os.RemoveAll(emuDir)
 	}
+	if csvNationDir != "" { // the shared nation of the bad-input tests
+		os.RemoveAll(filepath.Dir(csvNationDir))
+	}
 	os.Exit(code)
 }
 
