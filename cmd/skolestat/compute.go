@@ -7,8 +7,8 @@ func (a *app) computeCmd() *cobra.Command {
 		Use:   "compute",
 		Short: "Run one indicator transform from files to Parquet (for analysts and researchers)",
 		Long: `Run one indicator computation directly on microdata files and write Parquet, without a
-warehouse. The nightly pipeline runs grunnskolepoeng inside the warehouse; the survey
-indices are not in it yet.`,
+warehouse. The nightly pipeline runs both grunnskolepoeng and the survey indices
+(codebook parameter: codebook) inside the warehouse.`,
 	}
 	sub := func(use, short, later string) *cobra.Command {
 		return &cobra.Command{Use: use, Short: short, RunE: notYet(later)}

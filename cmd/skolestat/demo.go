@@ -189,6 +189,13 @@ WHERE database_name = current_database() AND schema_name IN ('restricted', 'core
 	if err == nil && nat != "" {
 		fmt.Fprintf(w, "\nNational grunnskolepoeng by school year:\n  %s\n  %s\n", natN, nat)
 	}
+	var triv, trivN string
+	err = rd.QueryRow(ctx, `SELECT coalesce(string_agg(mean_display::VARCHAR, ' ' ORDER BY school_year), ''),
+		coalesce(string_agg(school_year_label, ' ' ORDER BY school_year), '')
+		FROM mart.survey_indices WHERE unit_type = 'nation' AND grade = 'all' AND gender = 'all' AND index_code = 'EUIndeks_1379'`, nil, &triv, &trivN)
+	if err == nil && triv != "" {
+		fmt.Fprintf(w, "\nNational Trivsel (Elevundersøkelsen's well-being index, 1-5) by school year:\n  %s\n  %s\n", trivN, triv)
+	}
 	exportDir := filepath.Join(dir, "export")
 	fmt.Fprintf(w, `
 Where things are:
@@ -201,8 +208,10 @@ Try:
   skolestat sql --warehouse %s -c "SELECT unit_code, gsp_display, n FROM mart.gsp WHERE unit_type = 'municipality' AND subgroup = 'all' AND school_year = 2024 ORDER BY gsp DESC LIMIT 10"
   skolestat sql --warehouse %s -c "SELECT year, value, published_codes FROM mart.municipality_figures WHERE measure = 'population_6_15' AND municipality_code = '3101' ORDER BY year"
       (one series in today's codes across the 2024 reform: 3001 until 2023, 3101 since)
+  skolestat sql --warehouse %s -c "SELECT unit_code, computed, published, difference FROM mart.survey_vs_published WHERE unit_type = 'municipality' AND school_year = 2024 AND index_code = 'EUIndeks_1379' AND grade = '7' AND gender = 'all' ORDER BY abs(difference) DESC NULLS LAST LIMIT 10"
+      (survey indices computed from the answers beside the ones udir publishes)
   skolestat sql --warehouse %s          (interactive; .tables lists the tables)
   skolestat runs --warehouse %s
-`, wh, exportDir, filepath.Join(dir, "microdata"), logPath, wh, wh, wh, wh)
+`, wh, exportDir, filepath.Join(dir, "microdata"), logPath, wh, wh, wh, wh, wh)
 	return nil
 }
