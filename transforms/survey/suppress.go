@@ -1,10 +1,13 @@
 package survey
 
 import (
+	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/skolestat/skolestat/transforms/disclosure"
 )
@@ -167,13 +170,19 @@ func suppressYear(y *yearState, order []int32, minResp int64) ([]cellDecision, e
 	}
 
 	out := make([]cellDecision, len(y.accs))
-	pos := make([]int32, nCells) // cell -> its place in dcells for this index, -1 when n = 0
-	var dcells []disclosure.Cell
-	var dparts []disclosure.Partition
-	var childBuf []string
-	for k := range nIdx {
+	// The indices are independent tables: they are decided on as many
+	// goroutines as there are CPUs, each with its own buffers, each writing
+	// only its own index's entries of out.
+	type buffers struct {
+		pos      []int32 // cell -> its place in dcells for this index, -1 when n = 0
+		dcells   []disclosure.Cell
+		dparts   []disclosure.Partition
+		childBuf []string
+	}
+	one := func(k int, b *buffers) error {
 		n := func(c int32) int64 { return y.accs[int(c)*nIdx+k].n }
-		dcells = dcells[:0]
+		pos := b.pos
+		dcells := b.dcells[:0]
 		for _, c := range order {
 			pos[c] = -1
 			if nc := n(c); nc > 0 {
@@ -181,10 +190,11 @@ func suppressYear(y *yearState, order []int32, minResp int64) ([]cellDecision, e
 				dcells = append(dcells, disclosure.Cell{Key: key(c, remNone), N: nc})
 			}
 		}
-		dparts = dparts[:0]
+		dparts := b.dparts[:0]
 		// At most one remainder per partition, so this capacity is never
 		// outgrown and the Children slices below stay valid.
-		childBuf = slices.Grow(childBuf[:0], len(kids)+slots)
+		childBuf := slices.Grow(b.childBuf[:0], len(kids)+slots)
+		defer func() { b.dcells, b.dparts, b.childBuf = dcells, dparts, childBuf }()
 		for _, p := range order {
 			np := n(p)
 			if np == 0 {
@@ -211,7 +221,7 @@ func suppressYear(y *yearState, order []int32, minResp int64) ([]cellDecision, e
 					case rem > 0 && kind == kindGender:
 						r = remGender
 					default:
-						return nil, fmt.Errorf("suppressing %s, index %d: its %d children add up to n %d, it has %d", y.label(p), k, len(childBuf)-from, sum, np)
+						return fmt.Errorf("suppressing %s, index %d: its %d children add up to n %d, it has %d", y.label(p), k, len(childBuf)-from, sum, np)
 					}
 					childBuf = append(childBuf, key(p, r))
 					dcells = append(dcells, disclosure.Cell{Key: key(p, r), N: rem, Hidden: true})
@@ -221,7 +231,7 @@ func suppressYear(y *yearState, order []int32, minResp int64) ([]cellDecision, e
 		}
 		ds, err := disclosure.Suppress(dcells, dparts, minResp)
 		if err != nil {
-			return nil, fmt.Errorf("suppressing index %d: %w", k, err)
+			return fmt.Errorf("suppressing index %d: %w", k, err)
 		}
 		for c := range int32(nCells) {
 			i := pos[c]
@@ -233,17 +243,40 @@ func suppressYear(y *yearState, order []int32, minResp int64) ([]cellDecision, e
 			if d.Status == disclosure.Secondary {
 				v, err := parse(d.Via)
 				if err != nil {
-					return nil, err
+					return err
 				}
 				cd.via = v.cell
 				if d.Protects != "" {
 					if cd.protects, err = parse(d.Protects); err != nil {
-						return nil, err
+						return err
 					}
 				}
 			}
 			out[int(c)*nIdx+k] = cd
 		}
+		return nil
+	}
+	workers := min(runtime.GOMAXPROCS(0), nIdx)
+	errs := make([]error, nIdx)
+	next := make(chan int, nIdx)
+	for k := range nIdx {
+		next <- k
+	}
+	close(next)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			b := &buffers{pos: make([]int32, nCells)}
+			for k := range next {
+				errs[k] = one(k, b)
+			}
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
