@@ -64,6 +64,8 @@ func TestElevundersokelsenMatchesSim(t *testing.T) {
 	for _, it := range sim.Items {
 		if it.Index != "" {
 			want[it.Code] = role{it.Index, it.Reverse}
+		} else {
+			want[it.Code] = role{"other_items", false}
 		}
 	}
 	got := map[string]role{}
@@ -78,11 +80,14 @@ func TestElevundersokelsenMatchesSim(t *testing.T) {
 	for _, it := range g.Bullying.Items {
 		got[it] = role{g.Bullying.Code, false}
 	}
+	for _, it := range g.OtherItems {
+		got[it] = role{"other_items", false}
+	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("items by index and reverse flag:\n got %v\nwant %v", got, want)
 	}
-	if len(want) != 53 { // 10 indices x 5 items + 3 bullying items
-		t.Errorf("sim answers %d index and bullying items, want 53", len(want))
+	if len(want) != 60 { // 10 indices x 5 items + 3 bullying items + 7 standalone
+		t.Errorf("sim answers %d items, want 60", len(want))
 	}
 
 	if len(g.Indices) != len(sim.SurveyIndices) {

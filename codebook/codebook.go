@@ -52,6 +52,12 @@ type Group struct {
 	Indices []Index
 	// Bullying is the bullying share of the group, if it has one.
 	Bullying *Bullying
+	// OtherItems are the instrument's items that are in no index and not
+	// bullying items (background questions, single questions reported on
+	// their own): known, so answers to them are not bad input, but not
+	// scored. An item code in the answers that is none of the group's is
+	// bad input (the microdata contract: item_code "as in the codebook").
+	OtherItems []string
 }
 
 // Index is a scale computed from items: a respondent's score is the mean

@@ -166,7 +166,7 @@ func (d *decoder) document(data []byte) *Codebook {
 }
 
 func (d *decoder) group(n *yaml.Node, path string) Group {
-	f := d.fields(n, path, "code", "names", "grades", "scale", "min_respondents", "areas", "indices", "bullying")
+	f := d.fields(n, path, "code", "names", "grades", "scale", "min_respondents", "areas", "indices", "bullying", "other_items")
 	g := Group{
 		Code:           d.str(f["code"], path+".code"),
 		Names:          d.names(f["names"], path+".names"),
@@ -209,6 +209,9 @@ func (d *decoder) group(n *yaml.Node, path string) Group {
 			b.Threshold = d.int(t, path+".bullying.threshold", DefaultThreshold)
 		}
 		g.Bullying = b
+	}
+	if v := f["other_items"]; v != nil {
+		g.OtherItems = d.strs(v, path+".other_items")
 	}
 	return g
 }

@@ -136,11 +136,15 @@ groups:
       code: M
       names: {nb: M, en: M}
       items: [m1, b1, m1]
+    other_items: [s1, a1, s1, m1]
 `, []want{
 			{9, "groups[0].indices[0].items[2]", `item "a1" is already listed in index "A" (line 9)`},
 			{14, "groups[0].indices[1].items[1]", `item "a2" is already listed in index "A" (line 9)`},
 			{18, "groups[0].bullying.items[1]", `item "b1" is already listed in index "B" (line 13)`},
 			{18, "groups[0].bullying.items[2]", `item "m1" is already listed in bullying (line 18)`},
+			{19, "groups[0].other_items[1]", `item "a1" is already listed in index "A" (line 9)`},
+			{19, "groups[0].other_items[2]", `item "s1" is already listed in other_items (line 19)`},
+			{19, "groups[0].other_items[3]", `item "m1" is already listed in bullying (line 18)`},
 		}},
 		{"reverse not in index", `instrument: x
 version: "1"

@@ -23,6 +23,7 @@ type (
 		Areas          []yamlArea    `yaml:"areas,omitempty"`
 		Indices        []yamlIndex   `yaml:"indices,omitempty"`
 		Bullying       *yamlBullying `yaml:"bullying,omitempty"`
+		OtherItems     []string      `yaml:"other_items,omitempty,flow"`
 	}
 	yamlArea struct {
 		Code  string `yaml:"code"`
@@ -51,7 +52,7 @@ type (
 func Marshal(c *Codebook) ([]byte, error) {
 	y := yamlCodebook{Instrument: c.Instrument, Version: c.Version}
 	for _, g := range c.Groups {
-		yg := yamlGroup{Code: g.Code, Names: g.Names, Scale: g.Scale, MinRespondents: g.MinRespondents}
+		yg := yamlGroup{Code: g.Code, Names: g.Names, Scale: g.Scale, MinRespondents: g.MinRespondents, OtherItems: g.OtherItems}
 		if g.Grades != [2]int{} {
 			yg.Grades = g.Grades[:]
 		}

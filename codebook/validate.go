@@ -206,6 +206,18 @@ func (k *checker) group(g Group, p string) {
 			k.add(bp+".threshold", "%d is off the group's scale %d..%d", b.Threshold, g.Scale.Min, g.Scale.Max)
 		}
 	}
+
+	for i, it := range g.OtherItems {
+		key := fmt.Sprintf("%s.other_items[%d]", p, i)
+		if !k.item(it, key) {
+			continue
+		}
+		if o, dup := owner[it]; dup {
+			k.add(key, "item %q is already listed in %s%s: other_items are the items in no index", it, o.what, k.at(o.key))
+			continue
+		}
+		owner[it] = place{key, "other_items"}
+	}
 }
 
 func (k *checker) scale(s Scale, key string) {

@@ -93,6 +93,16 @@ func TestComputeSurveyNamesTheBadAnswer(t *testing.T) {
 	}
 	mustRun(t, "compute", "survey", "--codebook", "elevundersokelsen", "--responses", micro, "--out", out, "--lenient")
 
+	// An item code the codebook does not know is bad input too.
+	typo := copyNation(t, csvNation(t))
+	const typoRow = 12
+	edit(t, typo, "survey_responses.csv", func(tb *table) { tb.set(t, typoRow, "item_code", "EU1379_9") })
+	r = skolestat(t, "compute", "survey", "--codebook", "elevundersokelsen", "--responses", typo, "--out", filepath.Join(t.TempDir(), "out"))
+	want = fmt.Sprintf("survey_responses.csv row %d", typoRow)
+	if r.code != 2 || !strings.Contains(r.stderr, want) || !strings.Contains(r.stderr, "column item_code: item EU1379_9 is not in codebook group") {
+		t.Errorf("exit %d; want 2 (bad input) naming %q, the column and the item; stderr:\n%s", r.code, want, r.stderr)
+	}
+
 	// In a kept warehouse the set-aside answer is in the quarantine, named
 	// like the extract's own rejects, and counted in meta.data_quality.
 	wh := filepath.Join(t.TempDir(), "w.duckdb")

@@ -44,6 +44,7 @@ type plan struct {
 	items  []itemPlan // known items first (len known), then unknown ones met in the input
 	known  int
 	byCode map[string]int32
+	group  string // the codebook group's code, for messages
 }
 
 func scaleOr(s, def codebook.Scale) codebook.Scale {
@@ -158,7 +159,18 @@ func compile(g codebook.Group, minResp int) (*plan, error) {
 			}
 		}
 	}
+	for _, it := range g.OtherItems {
+		if it == "" {
+			return nil, fmt.Errorf("group %q: an item code of other_items is empty", g.Code)
+		}
+		if _, dup := p.byCode[it]; dup {
+			return nil, fmt.Errorf("group %q: item %s of other_items is also an index or bullying item, or listed twice", g.Code, it)
+		}
+		p.byCode[it] = int32(len(p.items))
+		p.items = append(p.items, itemPlan{code: it}) // no members: neither checked nor scored
+	}
 	p.known = len(p.items)
+	p.group = g.Code
 	return p, nil
 }
 

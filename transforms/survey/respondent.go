@@ -58,6 +58,7 @@ type engine struct {
 	respBatches []arrow.RecordBatch
 
 	rejects     []Reject
+	lastFile    string  // the source file of the last reject, shared by the next ones
 	unknownRows []int64 // per unknown item (id - p.known)
 
 	rows, respondents int64
@@ -65,9 +66,9 @@ type engine struct {
 
 func newEngine(p *plan, cfg Config, sch map[string]school) *engine {
 	e := &engine{
-		p:           p,
-		cfg:         cfg,
-		schools:     make(map[string]*schoolRef, len(sch)),
+		p:         p,
+		cfg:       cfg,
+		schools:   make(map[string]*schoolRef, len(sch)),
 		doneYears: map[int32]bool{},
 		resp:      array.NewRecordBuilder(cfg.Allocator, RespondentSchema),
 	}
@@ -157,27 +158,33 @@ func (e *engine) add(batch int64, b arrow.RecordBatch) error {
 		}
 		e.stamp[it] = cur.serial
 		if int(it) >= p.known {
+			reason := fmt.Sprintf("item %s is not in codebook group %s (none of its indices, bullying items or other_items)", p.items[it].code, p.group)
+			if !e.cfg.Lenient {
+				return fmt.Errorf("row %d, column item_code: %s", i+1, reason)
+			}
 			k := int(it) - p.known
 			if k >= len(e.unknownRows) {
 				e.unknownRows = append(e.unknownRows, make([]int64, k+1-len(e.unknownRows))...)
 			}
 			e.unknownRows[k]++
+			var a int64
+			if !c.answer.IsNull(i) {
+				a = c.answer.value(i)
+			}
+			e.reject(b, Reject{Batch: batch, Row: int64(i + 1), Column: "item_code", ItemCode: p.items[it].code, Value: a, Reason: reason}, i)
 			continue
 		}
-		if c.answer.IsNull(i) {
+		ip := &p.items[it]
+		if c.answer.IsNull(i) || len(ip.members) == 0 { // unanswered, or in other_items
 			continue
 		}
 		a := c.answer.value(i)
-		ip := &p.items[it]
 		if a < ip.lo || a > ip.hi {
 			reason := fmt.Sprintf("answer %d is off the scale %d..%d of item %s", a, ip.lo, ip.hi, ip.code)
 			if !e.cfg.Lenient {
 				return fmt.Errorf("row %d, column answer: %s", i+1, reason)
 			}
-			rj := Reject{Batch: batch, Row: int64(i + 1), Column: "answer", ItemCode: ip.code, Value: a, Reason: reason}
-			file, row, _ := sourceOf(b, i)
-			rj.File, rj.SourceRow = strings.Clone(file), row // the batch's memory is reused
-			e.rejects = append(e.rejects, rj)
+			e.reject(b, Reject{Batch: batch, Row: int64(i + 1), Column: "answer", ItemCode: ip.code, Value: a, Reason: reason}, i)
 			continue
 		}
 		for _, m := range ip.members {
@@ -294,6 +301,19 @@ func (e *engine) startRespondent(batch int64, i int, c responseCols, year int32,
 	}
 	e.respondents++
 	return nil
+}
+
+// reject sets row i of b aside (lenient mode), with its source file and
+// row when the input carries them.
+func (e *engine) reject(b arrow.RecordBatch, rj Reject, i int) {
+	if file, row, ok := sourceOf(b, i); ok {
+		// The batch's memory is reused: keep one copy of each file name.
+		if file != e.lastFile {
+			e.lastFile = strings.Clone(file)
+		}
+		rj.File, rj.SourceRow = e.lastFile, row
+	}
+	e.rejects = append(e.rejects, rj)
 }
 
 // finishRespondent writes the current respondent's scores and adds them to

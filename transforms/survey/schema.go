@@ -110,13 +110,13 @@ var UnitSchema = arrow.NewSchema([]arrow.Field{
 }, nil)
 
 // IssueSchema lists what the input held that was not used, so nothing is
-// dropped silently: one row per unknown item code and one per rejected
-// answer (lenient mode only), unknown items first (by code), then rejects in
+// dropped silently (lenient mode; strict mode stops instead): one row per
+// unknown item code and one per rejected answer, unknown items first (by code), then rejects in
 // input order.
 //
-//   - kind: "unknown_item" (an item_code no index of the group knows; all
-//     its rows are ignored) or "rejected_answer" (an answer off the item's
-//     scale, counted as not answered).
+//   - kind: "unknown_item" (an item_code that is none of the group's items:
+//     lenient mode only, all its rows are set aside) or "rejected_answer"
+//     (an answer off the item's scale, counted as not answered).
 //   - item_code: the item.
 //   - rows: unknown_item: the number of rows with that code; rejected_answer: 1.
 //   - location: rejected_answer: "FILE row R" (the source_file and

@@ -126,14 +126,15 @@ type Reject struct {
 	// the input carries them (survey_input does), else "" and 0.
 	File      string
 	SourceRow int64
-	Column     string
-	ItemCode   string
-	Value      int64
-	Reason     string
+	Column    string
+	ItemCode  string
+	Value     int64
+	Reason    string
 }
 
-// UnknownItem is an item_code that no index of the group knows, with the
-// number of rows that carry it. Its rows are not used.
+// UnknownItem is an item_code that is none of the group's items (its
+// indices', bullying or other items), with the number of rows that carry
+// it: lenient mode only. Its rows are set aside, each also a Reject.
 type UnknownItem struct {
 	Code string
 	Rows int64
@@ -235,13 +236,14 @@ func Compute(ctx context.Context, g codebook.Group, schools, responses array.Rec
 // school_orgnr not in schools; a gender other than G or J; a respondent
 // whose rows disagree on school, grade, class_id or gender, or repeat an
 // item; rows out of the order described in the package documentation; and,
-// unless cfg.Lenient, an answer off its item's scale. Batches already
+// unless cfg.Lenient, an answer off its item's scale or an item code that is
+// none of the group's items (see codebook.Group.OtherItems). Batches already
 // written to sink stay written: the caller discards them (the runner rolls
 // the step back). Errors name the batch and row (both 1-based), the file
 // and row when the input carries source_file and source_row, and the
-// column, never a respondent id. Item codes the group does not know are not
-// an error: they are counted in Summary.UnknownItems. Stream checks ctx
-// between batches.
+// column, never a respondent id. In lenient mode such answers and rows are
+// listed in Summary.Rejects, unknown items also counted in
+// Summary.UnknownItems. Stream checks ctx between batches.
 func Stream(ctx context.Context, g codebook.Group, schools, responses array.RecordReader, cfg Config, sink Sink) (*Summary, error) {
 	if cfg.BatchRows < 0 {
 		return nil, fmt.Errorf("checking config: BatchRows %d is negative", cfg.BatchRows)

@@ -3,6 +3,7 @@ package survey_test
 import (
 	"math"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -303,8 +304,11 @@ func TestBadInput(t *testing.T) {
 	}
 }
 
-// TestLenientAndUnknownItems: an off-scale answer set aside (counted as not
-// answered) and unknown items counted, both in the issues table.
+// TestLenientAndUnknownItems: strict mode stops at an off-scale answer and
+// at an unknown item code; lenient mode sets them aside (an answer counted
+// as not answered), rejects every row of an unknown item, and lists both
+// in the issues table (unknown items by count). An item of other_items is
+// neither.
 func TestLenientAndUnknownItems(t *testing.T) {
 	rows := rowsOf(
 		// a2 = 9 set aside: A = a1 alone, 1 answered < min 2: left out.
@@ -315,8 +319,25 @@ func TestLenientAndUnknownItems(t *testing.T) {
 	if _, err := computeErr(t, testGroup, rows, 0, survey.Config{}); err == nil || !strings.Contains(err.Error(), "batch 1, row 2, column answer") {
 		t.Fatalf("strict: error %v, want one naming batch 1, row 2, column answer", err)
 	}
+	fixed := slices.Clone(rows)
+	two := int32(2)
+	fixed[1].answer = &two
+	if _, err := computeErr(t, testGroup, fixed, 0, survey.Config{}); err == nil || !strings.Contains(err.Error(), "batch 1, row 3, column item_code: item zz is not in codebook group pupils") {
+		t.Fatalf("strict: error %v, want one naming batch 1, row 3, column item_code and item zz", err)
+	}
+	known := testGroup
+	known.OtherItems = []string{"zz", "qq"}
+	if _, err := computeErr(t, known, fixed, 0, survey.Config{}); err != nil {
+		t.Fatalf("strict, zz and qq in other_items: %v", err)
+	}
 	res := compute(t, testGroup, rows, survey.Config{Lenient: true, MinRespondents: 1})
-	wantRej := []survey.Reject{{Batch: 1, Row: 2, Column: "answer", ItemCode: "a2", Value: 9, Reason: "answer 9 is off the scale 1..5 of item a2"}}
+	unknown := func(row int64, code string, v int64) survey.Reject {
+		return survey.Reject{Batch: 1, Row: row, Column: "item_code", ItemCode: code, Value: v,
+			Reason: "item " + code + " is not in codebook group pupils (none of its indices, bullying items or other_items)"}
+	}
+	// Rows: r1 a1 a2 zz qq (1-4), r2 a1 a2 a3 qq (5-8); zz answered 1, qq unanswered.
+	wantRej := []survey.Reject{{Batch: 1, Row: 2, Column: "answer", ItemCode: "a2", Value: 9, Reason: "answer 9 is off the scale 1..5 of item a2"},
+		unknown(3, "zz", 1), unknown(4, "qq", 0), unknown(8, "qq", 0)}
 	if !reflect.DeepEqual(res.Rejects, wantRej) {
 		t.Errorf("rejects %+v, want %+v", res.Rejects, wantRej)
 	}

@@ -113,6 +113,14 @@ func TestTransformRun(t *testing.T) {
 	rows := rowsOf(
 		resp{id: "r", school: s1, grade: 7, items: []string{"a1", "a2", "x"}, ans: []int32{2, 4}},
 		resp{id: "q", year: 2022, school: s2, grade: 10, items: []string{"a1", "a2"}, ans: []int32{5, 5}})
+	if err := tr.Run(context.Background(), cfg, fakeInputs{t, rows, &open, &asked}, rowSink{}); err == nil {
+		t.Errorf("strict: item x, in no index, runs")
+	}
+	if open != 0 {
+		t.Errorf("%d inputs left open by a failed run", open)
+	}
+	asked = nil
+	cfg.Lenient = true
 	out := rowSink{}
 	if err := tr.Run(context.Background(), cfg, fakeInputs{t, rows, &open, &asked}, out); err != nil {
 		t.Fatal(err)
@@ -125,8 +133,9 @@ func TestTransformRun(t *testing.T) {
 	}
 	// Respondents r (2023) and q (2022): one row per index (A, B, M) each;
 	// each is in its school, municipality, county and nation, in grade all
-	// and its own: 8 unit rows of A each; issue: item x.
-	for name, want := range map[string]int64{survey.OutputRespondent: 6, survey.OutputUnits: 16, survey.OutputIssues: 1} {
+	// and its own: 8 unit rows of A each; issue: item x, whose row is
+	// quarantined under the stream that landed the answers.
+	for name, want := range map[string]int64{survey.OutputRespondent: 6, survey.OutputUnits: 16, survey.OutputIssues: 1, "quarantine:survey_responses": 1} {
 		if got := out[name]; got != want {
 			t.Errorf("output %s: %d rows, want %d", name, got, want)
 		}
@@ -138,12 +147,13 @@ func TestTransformRun(t *testing.T) {
 		}
 		bound = append(bound, b.Name)
 	}
-	if len(bound) != len(out) {
+	if len(bound) != len(out)-1 { // -1: the quarantine
 		t.Errorf("outputs %v bound, %d produced", bound, len(out))
 	}
 	// Lenient: the answer off the scale is quarantined under the stream
 	// that landed the answers, and the run goes on.
 	bad := rowsOf(resp{id: "r", school: s1, grade: 7, items: []string{"a1", "a2"}, ans: []int32{2, 9}})
+	cfg.Lenient = false
 	if err := tr.Run(context.Background(), cfg, fakeInputs{t, bad, &open, &asked}, rowSink{}); err == nil {
 		t.Errorf("strict: an answer of 9 on a 1-5 scale runs")
 	}

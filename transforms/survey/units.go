@@ -274,6 +274,9 @@ func buildIssues(cfg Config, unknown []UnknownItem, rejects []Reject) arrow.Reco
 		b.Field(4).(*array.StringBuilder).AppendNull()
 	}
 	for _, r := range rejects {
+		if r.Column != "answer" {
+			continue // an unknown item's rows: counted in its unknown_item row
+		}
 		b.Field(0).(*array.StringBuilder).Append("rejected_answer")
 		b.Field(1).(*array.StringBuilder).Append(r.ItemCode)
 		b.Field(2).(*array.Int64Builder).Append(1)
