@@ -7,7 +7,7 @@ BIN     := bin/skolestat
 # Go commands need the duckdb_arrow tag (duckdb-go's Arrow interface).
 export GOFLAGS := -tags=$(TAGS)
 
-.PHONY: build demo test test-short bench lint fmt clean
+.PHONY: build demo test test-short bench lint fmt clean verify-r
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/skolestat
@@ -27,6 +27,13 @@ test-short:
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3x ./...
 	./$(BIN) bench --dir bench-out
+
+# Reruns the R reference fits of the SBI estimators (needs Debian's r-base-core and
+# r-cran-lme4), rewriting transforms/sbi/model/testdata/r_output.csv, then the Go comparison.
+# `make test` compares against the saved output, so CI needs no R.
+verify-r:
+	cd transforms/sbi/model/testdata && Rscript verify.R
+	$(GO) test -count=1 -run 'AgainstR' -v ./transforms/sbi/model/
 
 lint:
 	$(GO) vet ./...
