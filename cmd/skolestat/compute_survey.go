@@ -26,9 +26,11 @@ suppressed. The result is a Parquet dataset in OUT: OUT/survey_indices/year=<sch
 data_0.parquet and OUT/_manifest.json.
 
 --codebook is a shipped codebook (` + strings.Join(codebook.BuiltinNames(), ", ") + `) or the path of a
-codebook YAML file (docs/codebooks.md). Item codes in the answers that the codebook does not
-know are reported, not dropped silently; answers off the scale stop the run, or with --lenient
-are set aside.
+codebook YAML file (docs/codebooks.md). An answer off its item's scale, or an item code the
+codebook does not know (in none of its indices, bullying items or other_items), is bad input:
+the run stops naming the file, row and column (exit 2), or with --lenient sets it aside,
+reports it and goes on; nothing is dropped silently. Cells that would reveal a suppressed cell
+by subtraction are suppressed too (the suppression column says why).
 
 It runs the built-in pipeline "survey" against a scratch warehouse that is removed afterwards.
 Respondent scores are not written: they never leave the restricted schema.`,
@@ -49,6 +51,6 @@ Respondent scores are not written: they never leave the restricted schema.`,
 	cmd.Flags().StringVar(&group, "group", "", "the codebook's respondent group (needed when it has several)")
 	cmd.Flags().StringVar(&out, "out", "", "folder to write the Parquet dataset to (replaced as a whole)")
 	cmd.Flags().IntVar(&minRespondents, "min-respondents", 0, "suppress cells with fewer respondents (0: the codebook's)")
-	cmd.Flags().BoolVar(&lenient, "lenient", false, "set answers off the scale aside instead of failing")
+	cmd.Flags().BoolVar(&lenient, "lenient", false, "set answers off the scale and unknown item codes aside instead of failing")
 	return cmd
 }
