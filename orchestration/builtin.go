@@ -7,6 +7,7 @@ import (
 	"github.com/skolestat/skolestat/codebook"
 	"github.com/skolestat/skolestat/transforms"
 	"github.com/skolestat/skolestat/transforms/gsp"
+	"github.com/skolestat/skolestat/transforms/sbi"
 	"github.com/skolestat/skolestat/transforms/survey"
 )
 
@@ -36,6 +37,7 @@ func BuiltinTransforms() *transforms.Registry {
 		Run:     runGSP,
 	})
 	r.Register("survey", survey.NewTransform(loadCodebook))
+	r.Register("sbi", sbi.NewTransform())
 	return r
 }
 

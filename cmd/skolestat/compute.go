@@ -7,8 +7,8 @@ func (a *app) computeCmd() *cobra.Command {
 		Use:   "compute",
 		Short: "Run one indicator transform from files to Parquet (for analysts and researchers)",
 		Long: `Run one indicator computation directly on microdata files and write Parquet, without a
-warehouse. The nightly pipeline runs both grunnskolepoeng and the survey indices
-(codebook parameter: codebook) inside the warehouse.`,
+warehouse. The nightly pipeline runs grunnskolepoeng, the survey indices (codebook
+parameter: codebook) and the school contribution indicators inside the warehouse.`,
 	}
 	sub := func(use, short, later string) *cobra.Command {
 		return &cobra.Command{Use: use, Short: short, RunE: notYet(later)}
@@ -16,7 +16,7 @@ warehouse. The nightly pipeline runs both grunnskolepoeng and the survey indices
 	cmd.AddCommand(
 		a.computeGSPCmd(),
 		a.computeSurveyCmd(),
-		sub("sbi", "School contribution indicators (not yet)", "school contribution indicators come with issue 5"),
+		a.computeSBICmd(),
 		sub("profiles", "The expert group's school profiles P1-P4 (not yet)", "profiles come with issue 5"),
 		sub("stability", "Stability of school contribution (not yet)", "stability analyses come with issue 5"),
 	)

@@ -29,7 +29,8 @@ func caveatMeta() *arrow.Metadata {
 // SchoolSchema is the school output (core.sbi_school): one row per school,
 // level, window and model, ordered as [Result.Schools].
 //
-//   - level "1-4", "5-7" or "8-10"; window "2018+2019"; model fixed or mixed.
+//   - level "1-4", "5-7" or "8-10"; window_label "2018+2019" (not "window":
+//     a keyword in SQL); model fixed or mixed.
 //   - n_pupils: the school's pupils in the estimation sample.
 //   - effect_z: fixed, the centred school effect theta_s (pupil-weighted
 //     mean 0 over all schools); mixed, the BLUP (not re-centred, equal to
@@ -44,7 +45,7 @@ func caveatMeta() *arrow.Metadata {
 //     number null, n_pupils included.
 var SchoolSchema = arrow.NewSchema([]arrow.Field{
 	{Name: "level", Type: utf8},
-	{Name: "window", Type: utf8},
+	{Name: "window_label", Type: utf8},
 	{Name: "model", Type: utf8},
 	{Name: "school_orgnr", Type: utf8},
 	{Name: "n_pupils", Type: int64T, Nullable: true},
@@ -68,7 +69,7 @@ var SchoolSchema = arrow.NewSchema([]arrow.Field{
 // (fixed: sigma_e / sqrt(sum n_s)); the rest as in [SchoolSchema].
 var AggregateSchema = arrow.NewSchema([]arrow.Field{
 	{Name: "level", Type: utf8},
-	{Name: "window", Type: utf8},
+	{Name: "window_label", Type: utf8},
 	{Name: "model", Type: utf8},
 	{Name: "unit_type", Type: utf8},
 	{Name: "unit_code", Type: utf8},
@@ -91,7 +92,7 @@ var AggregateSchema = arrow.NewSchema([]arrow.Field{
 // counts are null when disclosure control suppressed the sample total.
 var RunSchema = arrow.NewSchema([]arrow.Field{
 	{Name: "level", Type: utf8},
-	{Name: "window", Type: utf8},
+	{Name: "window_label", Type: utf8},
 	{Name: "model", Type: utf8},
 	{Name: "n_pupils", Type: int64T, Nullable: true},
 	{Name: "n_schools", Type: int64T, Nullable: true},

@@ -3,6 +3,7 @@ package sbi
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -26,9 +27,10 @@ type TransformConfig struct {
 	Model string `yaml:"model"`
 	// MinPupils is the disclosure threshold; 0 means 10.
 	MinPupils int `yaml:"min_pupils"`
-	// Windows are labels such as "2018+2019"; empty means every window the
-	// data cover.
-	Windows []string `yaml:"windows"`
+	// Windows are labels such as "2018+2019", separated by commas (a
+	// pipeline parameter is one value); empty means every window the data
+	// cover.
+	Windows string `yaml:"windows"`
 }
 
 // Validate is called by the pipeline loader.
@@ -39,7 +41,10 @@ func (c *TransformConfig) Validate() error {
 
 func (c *TransformConfig) options() (Options, error) {
 	o := Options{Model: c.Model, MinPupils: c.MinPupils}
-	for _, s := range c.Windows {
+	for _, s := range strings.Split(c.Windows, ",") {
+		if s = strings.TrimSpace(s); s == "" {
+			continue
+		}
 		w, err := ParseWindow(s)
 		if err != nil {
 			return o, err

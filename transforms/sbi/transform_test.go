@@ -86,7 +86,7 @@ func TestTransform(t *testing.T) {
 	}}
 	tr := sbi.NewTransform()
 	cfg := tr.New().(*sbi.TransformConfig)
-	cfg.Windows = []string{"2018+2019"}
+	cfg.Windows = "2018+2019"
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +104,7 @@ func TestTransform(t *testing.T) {
 			t.Errorf("output %s: %d rows, want %d", k, sink.rows[k], v)
 		}
 	}
-	for _, bad := range []sbi.TransformConfig{{Model: "ols"}, {MinPupils: -1}, {Windows: []string{"2018+2020"}}} {
+	for _, bad := range []sbi.TransformConfig{{Model: "ols"}, {MinPupils: -1}, {Windows: "2018+2019, 2018+2020"}} {
 		if err := bad.Validate(); err == nil {
 			t.Errorf("config %+v validated", bad)
 		}
