@@ -348,3 +348,69 @@ INSERT INTO raw.udir_survey VALUES
 		t.Errorf("%d rows, want %d", n, len(want))
 	}
 }
+
+func TestSBIBesidePublished(t *testing.T) {
+	ctx := context.Background()
+	b := build(t, []string{"core.sbi_aggregate", "raw.udir_school_contribution"}, `
+INSERT INTO core.sbi_aggregate VALUES
+ ('5-7', '2023+2024', 'fixed', 'municipality', '4601', 900, 30, 0.05, 0.5, 0.02, 0.01, 0.09, 'above', 'ok', NULL),
+ ('5-7', '2023+2024', 'mixed', 'municipality', '4601', 900, 30, 0.04, 0.4, 0.02, 0.00, 0.08, 'not_different', 'ok', NULL),
+ ('8-10', '2023+2024', 'fixed', 'municipality', '4601', 850, 12, -0.10, -0.08, 0.03, -0.16, -0.04, 'below', 'ok', NULL),
+ ('5-7', '2023+2024', 'fixed', 'municipality', '1103', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 'suppressed', 'primary: n < 10'),
+ ('5-7', '2023+2024', 'fixed', 'nation', '0', 50000, 2000, 0.0, 0.0, 0.004, -0.008, 0.008, 'not_different', 'ok', NULL);
+INSERT INTO raw.udir_school_contribution VALUES
+ (2023, 202406, '2023-24', 'municipality', '4601', 'Bergen', -6, 'R', '["5.-7. trinn","Skolebidrag"]', 'Skolebidrag', 0.7, 'ok', '0,7'),
+ (2023, 202406, '2023-24', 'municipality', '4601', 'Bergen', -6, 'R', '["5.-7. trinn","Signifikans"]', 'Signifikans', NULL, 'label', 'over'),
+ (2023, 202406, '2023-24', 'municipality', '4601', 'Bergen', -6, 'R', '["5.-7. trinn","Antall elever"]', 'Antall elever', 910, 'ok', '910'),
+ (2023, 202406, '2023-24', 'municipality', '5001', 'Trondheim', -7, 'R', '["5.-7. trinn","Skolebidrag"]', 'Skolebidrag', NULL, 'suppressed', '*'),
+ (NULL, 201906, 'Ukjent', 'municipality', '4601', 'Bergen', -6, 'R', '["5.-7. trinn","Skolebidrag"]', 'Skolebidrag', 0.1, 'ok', '0,1');`)
+	runScripts(t, b, "mart_sbi_published")
+	// Fixed only (mixed is not set beside), municipalities and counties only
+	// (not the nation); udir's 2023-24 is window 2023+2024; a unit only one
+	// side has is kept; a year udir names oddly (school_year null) is left out.
+	want := map[string]string{
+		"5-7|2023+2024|4601":  "0.5 above 0.7 910 over -0.2",
+		"8-10|2023+2024|4601": "-0.08 below - - - -",
+		"5-7|2023+2024|1103":  "- - - - - -",
+		"5-7|2023+2024|5001":  "- - - - - -",
+	}
+	rows, err := b.Query(ctx, `SELECT concat_ws('|', level, window_label, unit_code),
+	    concat_ws(' ', coalesce(round(computed, 2)::VARCHAR, '-'), coalesce(computed_classification, '-'), coalesce(round(published, 2)::VARCHAR, '-'),
+	              coalesce(published_n::VARCHAR, '-'), coalesce(published_significance, '-'), coalesce(round(difference, 2)::VARCHAR, '-'))
+	    FROM mart.sbi_vs_published`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var k, got string
+		if err := rows.Scan(&k, &got); err != nil {
+			t.Fatal(err)
+		}
+		if got != want[k] {
+			t.Errorf("%s: %q, want %q", k, got, want[k])
+		}
+		n++
+	}
+	if n != len(want) {
+		t.Errorf("%d rows, want %d", n, len(want))
+	}
+}
+
+// TestSBIBesidePublishedWithoutUdirPage: when udir lists no school
+// contribution page the raw table is never created; the comparison is
+// still built, with the computed side only.
+func TestSBIBesidePublishedWithoutUdirPage(t *testing.T) {
+	b := build(t, []string{"core.sbi_aggregate"}, `
+INSERT INTO core.sbi_aggregate VALUES
+ ('5-7', '2023+2024', 'fixed', 'county', '46', 9000, 300, 0.05, 0.5, 0.02, 0.01, 0.09, 'above', 'ok', NULL);`)
+	runScripts(t, b, "mart_sbi_published")
+	var got string
+	if err := b.QueryRow(context.Background(), `SELECT count(*) || ' ' || count(published) FROM mart.sbi_vs_published`, nil, &got); err != nil {
+		t.Fatal(err)
+	}
+	if got != "1 0" {
+		t.Errorf("rows and published values: %s, want 1 0", got)
+	}
+}
