@@ -21,6 +21,7 @@ SELECT
     i.upper,
     i.classification,
     i.shrunk_z,
+    i.outcome_z,
     i.status,
     i.suppression
 FROM core.sbi_school AS i
@@ -45,6 +46,7 @@ COMMENT ON COLUMN mart.sbi_school.lower IS 'Lower bound of the 95 % interval of 
 COMMENT ON COLUMN mart.sbi_school.upper IS 'Upper bound of the 95 % interval of effect_z.';
 COMMENT ON COLUMN mart.sbi_school.classification IS 'above (the whole interval above the national average), below, or not_different (the data cannot tell the school from the average).';
 COMMENT ON COLUMN mart.sbi_school.shrunk_z IS 'fixed: the effect shrunk toward 0 by its reliability (empirical Bayes), which reads small schools with less noise; null for mixed.';
+COMMENT ON COLUMN mart.sbi_school.outcome_z IS 'The school''s raw result: its pupils'' mean outcome in z, before adjusting for background (national mean about 0). The difference from effect_z is what the pupils bring.';
 COMMENT ON COLUMN mart.sbi_school.status IS 'ok or suppressed.';
 COMMENT ON COLUMN mart.sbi_school.suppression IS 'Why suppressed: primary (fewer than 10 pupils) or secondary (it would reveal a suppressed school by subtraction).';
 

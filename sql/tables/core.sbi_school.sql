@@ -13,6 +13,7 @@ CREATE OR REPLACE TABLE core.sbi_school (
     upper          DOUBLE,
     classification VARCHAR,
     shrunk_z       DOUBLE,
+    outcome_z      DOUBLE,
     status         VARCHAR NOT NULL,
     suppression    VARCHAR
 );
@@ -29,5 +30,6 @@ COMMENT ON COLUMN core.sbi_school.lower IS 'Lower bound of the 95 % interval of 
 COMMENT ON COLUMN core.sbi_school.upper IS 'Upper bound of the 95 % interval of effect_z.';
 COMMENT ON COLUMN core.sbi_school.classification IS 'above (the interval lies above 0), below (below 0) or not_different.';
 COMMENT ON COLUMN core.sbi_school.shrunk_z IS 'fixed: the empirical-Bayes shrunken effect, which reads small schools with less noise; null for mixed.';
+COMMENT ON COLUMN core.sbi_school.outcome_z IS 'Mean outcome (z) of the school''s pupils in the sample, before any adjustment for background: its raw result, for the profiles (the national mean is about 0).';
 COMMENT ON COLUMN core.sbi_school.status IS 'ok, or suppressed (fewer than min_pupils pupils, or it would reveal such a school by subtraction).';
 COMMENT ON COLUMN core.sbi_school.suppression IS 'Why the row is suppressed (primary: n < 10; secondary: protects ...); null when published.';

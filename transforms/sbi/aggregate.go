@@ -121,6 +121,10 @@ func (u *unitSet) aggregate(m *Matrix, f *fit, schools map[string]School, minPup
 		return fmt.Errorf("suppressing: %w", err)
 	}
 	u.samplePublished = !dec[0].Suppressed()
+	sumY := make([]float64, len(m.Schools))
+	for i, sc := range m.School {
+		sumY[sc] += m.Y[i]
+	}
 	for s, orgnr := range m.Schools {
 		e := f.effects[s]
 		r := SchoolRow{Level: u.level, Window: u.window, Model: u.model, Orgnr: orgnr}
@@ -131,6 +135,7 @@ func (u *unitSet) aggregate(m *Matrix, f *fit, schools map[string]School, minPup
 			r.N, r.EffectZ, r.Effect = e.N, e.Effect, e.Effect*u.rawSD
 			r.SE, r.Lower, r.Upper, r.Class = e.SE, e.Lower, e.Upper, e.Class
 			r.ShrunkZ, r.HasShrunk = e.Shrunk, f.shrunk
+			r.OutcomeZ = sumY[s] / float64(m.SchoolPupils[s])
 		}
 		u.schools = append(u.schools, r)
 	}

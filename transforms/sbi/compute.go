@@ -153,6 +153,10 @@ type SchoolRow struct {
 	// HasShrunk false for mixed, whose BLUP is already shrunk).
 	ShrunkZ   float64
 	HasShrunk bool
+	// OutcomeZ is the mean outcome (z) of the school's pupils in the sample:
+	// its raw result, before adjusting for background (the profiles compare
+	// it with the national mean, which is about 0).
+	OutcomeZ float64
 	// Status is "ok" or "suppressed"; Suppression says why ("primary: n <
 	// 10", "secondary: protects municipality 4601"), empty when ok.
 	Status, Suppression string

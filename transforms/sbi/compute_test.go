@@ -148,6 +148,31 @@ func TestComputeHandMade(t *testing.T) {
 	if math.Abs(centre) > 1e-9 {
 		t.Errorf("pupil-weighted sum of fixed effects %.3g, want 0 (centred)", centre)
 	}
+	// outcome_z: each pupil's reading score as z within its test year (the
+	// cohort, i % 2, as handData writes them), averaged per school.
+	var byYear [2][]float64
+	k := 0
+	for _, sc := range handSchools {
+		for i := range sc.pupils {
+			byYear[i%2] = append(byYear[i%2], raw[k])
+			k++
+		}
+	}
+	var mu, sd [2]float64
+	for y := range 2 {
+		mu[y], sd[y] = meanSD(byYear[y])
+	}
+	k = 0
+	for _, sc := range handSchools {
+		var sum float64
+		for i := range sc.pupils {
+			sum += (raw[k] - mu[i%2]) / sd[i%2]
+			k++
+		}
+		if want := sum / float64(sc.pupils); !near(all[sc.orgnr].OutcomeZ, want) {
+			t.Errorf("school %s: outcome_z %.12g, want the mean z of its pupils %.12g", sc.orgnr, all[sc.orgnr].OutcomeZ, want)
+		}
+	}
 	// Classification of the clear cases.
 	for org, want := range map[string]model.Class{"900000001": model.Above, "900000008": model.Below} {
 		if got := all[org].Class; got != want {

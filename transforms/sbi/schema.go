@@ -38,6 +38,9 @@ func caveatMeta() *arrow.Metadata {
 //     outcome (scale points for 1-4 and 5-7, grade points for 8-10).
 //   - se, lower, upper: the standard error and 95 % interval of effect_z
 //     (effect ± 1.96 se); classification above, below or not_different.
+//   - outcome_z: the mean outcome (z) of the school's pupils in the sample,
+//     before any adjustment (the profiles' "results above the national
+//     mean"; the national mean is about 0).
 //   - shrunk_z: fixed, the empirical-Bayes shrunken effect; null for mixed
 //     (the BLUP in effect_z is already shrunk toward 0).
 //   - status ok or suppressed; suppression why ("primary: n < 10",
@@ -56,6 +59,7 @@ var SchoolSchema = arrow.NewSchema([]arrow.Field{
 	{Name: "upper", Type: float64T, Nullable: true},
 	{Name: "classification", Type: utf8, Nullable: true},
 	{Name: "shrunk_z", Type: float64T, Nullable: true},
+	{Name: "outcome_z", Type: float64T, Nullable: true},
 	{Name: "status", Type: utf8},
 	{Name: "suppression", Type: utf8, Nullable: true},
 }, caveatMeta())
@@ -193,6 +197,7 @@ func (r *Result) schoolRecord(mem memory.Allocator) arrow.RecordBatch {
 		}
 		w.optStr(string(s.Class), ok)
 		w.f64(s.ShrunkZ, ok && s.HasShrunk)
+		w.f64(s.OutcomeZ, ok)
 		w.str(s.Status)
 		w.optStr(s.Suppression, !ok)
 	}
