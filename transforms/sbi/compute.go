@@ -203,8 +203,12 @@ type Run struct {
 	// method-of-moments tau² of the shrinkage; mixed: the REML estimate).
 	Sigma2, Tau2 float64
 	// RawSD is the unit of the published effect (Matrix.RawSD).
-	RawSD   float64
-	Cohorts [2]Cohort
+	RawSD float64
+	// OutcomeMean is the mean outcome z over the whole sample (every
+	// school, suppressed ones too): the national result the profiles
+	// compare a school's outcome_z with.
+	OutcomeMean float64
+	Cohorts     [2]Cohort
 }
 
 // Result is what Compute returns. Schools are ordered by level (Levels
@@ -351,7 +355,7 @@ func computeOne(ctx context.Context, d *Data, schools map[string]School, l Level
 		Level: l, Window: w, Model: opt.Model,
 		N: m.N(), Schools: len(m.Schools), Published: u.samplePublished,
 		Covariates: f.covariates, Dropped: f.dropped,
-		Sigma2: f.sigma2, Tau2: f.tau2, RawSD: rawSD, Cohorts: m.Cohorts,
+		Sigma2: f.sigma2, Tau2: f.tau2, RawSD: rawSD, OutcomeMean: mean(m.Y), Cohorts: m.Cohorts,
 	})
 	return nil
 }
@@ -434,4 +438,12 @@ func coveredWindows(d *Data, needPrior bool) (map[Level][]Window, error) {
 		}
 	}
 	return out, nil
+}
+
+func mean(xs []float64) float64 {
+	var s float64
+	for _, x := range xs {
+		s += x
+	}
+	return s / float64(len(xs))
 }

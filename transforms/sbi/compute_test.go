@@ -163,15 +163,20 @@ func TestComputeHandMade(t *testing.T) {
 		mu[y], sd[y] = meanSD(byYear[y])
 	}
 	k = 0
+	var total float64
 	for _, sc := range handSchools {
 		var sum float64
 		for i := range sc.pupils {
 			sum += (raw[k] - mu[i%2]) / sd[i%2]
 			k++
 		}
+		total += sum
 		if want := sum / float64(sc.pupils); !near(all[sc.orgnr].OutcomeZ, want) {
 			t.Errorf("school %s: outcome_z %.12g, want the mean z of its pupils %.12g", sc.orgnr, all[sc.orgnr].OutcomeZ, want)
 		}
+	}
+	if want := total / float64(k); !near(run.OutcomeMean, want) {
+		t.Errorf("run outcome mean %.12g, want the mean z of all %d pupils %.12g", run.OutcomeMean, k, want)
 	}
 	// Classification of the clear cases.
 	for org, want := range map[string]model.Class{"900000001": model.Above, "900000008": model.Below} {

@@ -105,6 +105,7 @@ var RunSchema = arrow.NewSchema([]arrow.Field{
 	{Name: "sigma2", Type: float64T},
 	{Name: "tau2", Type: float64T},
 	{Name: "raw_sd", Type: float64T},
+	{Name: "outcome_mean", Type: float64T, Nullable: true},
 	{Name: "spring_year_1", Type: int32T},
 	{Name: "pupils_1", Type: int64T, Nullable: true},
 	{Name: "no_outcome_1", Type: int64T, Nullable: true},
@@ -243,6 +244,7 @@ func (r *Result) runRecord(mem memory.Allocator) arrow.RecordBatch {
 		w.f64(run.Sigma2, true)
 		w.f64(run.Tau2, true)
 		w.f64(run.RawSD, true)
+		w.f64(run.OutcomeMean, ok) // a national figure: suppressed with the sample total
 		for _, c := range run.Cohorts {
 			w.i32(c.SpringYear)
 			for _, v := range []int{c.Pupils, c.NoOutcome, c.NoEnrolment, c.MissingPrior, c.UnknownIncome} {
