@@ -60,6 +60,13 @@ func (a *app) benchCmd() *cobra.Command {
          gender) against the same aggregation written as one DuckDB query over the same file,
          best of --repeat, with the transform's peak Go heap. The run fails unless both
          publish the same cells. Target >= 1 (not slower than DuckDB).
+  sbi    the school contribution estimators on a national window (level 5-7, 2018+2019:
+         about 120,000 pupils, 2,800 schools at scale 1.0): building the sample, fixed and
+         mixed, best of --repeat, with peak Go heap (targets: fixed < 0.5 s, mixed < 2 s,
+         < 1 GB); the same design ten times over (cost should grow about 10×); and, when
+         Rscript with lme4 is installed, R's lm with a school factor and lmer on the same data,
+         with the time ratios (target: >= 20× faster than lmer) and the largest difference in
+         school effects.
 
 Figures depend on the machine; the command line and the machine are printed with them.`,
 		Example: `  skolestat bench --dir bench-out
@@ -94,7 +101,12 @@ Figures depend on the machine; the command line and the machine are printed with
 				}
 			}
 			if want(only, "survey") {
-				return a.benchSurvey(ctx, dir, micro, repeat)
+				if err := a.benchSurvey(ctx, dir, micro, repeat); err != nil {
+					return err
+				}
+			}
+			if want(only, "sbi") {
+				return a.benchSBI(ctx, dir, micro, repeat)
 			}
 			return nil
 		},
@@ -102,7 +114,7 @@ Figures depend on the machine; the command line and the machine are printed with
 	cmd.Flags().StringVar(&dir, "dir", "bench-out", "working folder (replaced as needed)")
 	cmd.Flags().Float64Var(&scale, "scale", 1.0, "size of the simulated nation")
 	cmd.Flags().IntVar(&repeat, "repeat", 3, "timed repetitions of the load comparison (best is reported)")
-	cmd.Flags().StringSliceVar(&only, "only", nil, "run only these benchmarks: demo, load, pull, land, survey")
+	cmd.Flags().StringSliceVar(&only, "only", nil, "run only these benchmarks: demo, load, pull, land, survey, sbi")
 	return cmd
 }
 
