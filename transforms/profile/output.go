@@ -43,6 +43,14 @@ func (c Config) Metadata() arrow.Metadata {
 	return arrow.NewMetadata(keys, vals)
 }
 
+// Metadata describes the choices behind [Stability]'s rows, as schema
+// key-value metadata (keys "stability.<parameter>").
+func (c StabilityConfig) Metadata() arrow.Metadata {
+	return arrow.NewMetadata(
+		[]string{"stability.lag", "stability.min_schools", "stability.min_pupils"},
+		[]string{strconv.Itoa(c.Lag), strconv.Itoa(c.MinSchools), strconv.Itoa(c.MinPupils)})
+}
+
 // Records builds the three profile outputs of r, each schema carrying
 // r.Config.Metadata(). The caller releases the batches.
 func (r *Result) Records(mem memory.Allocator) (profiles, counts, representatives arrow.RecordBatch) {

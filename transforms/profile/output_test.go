@@ -79,9 +79,9 @@ func TestRecords(t *testing.T) {
 	}
 	// Rows 7 (H) and 10 (K) of the profiles; see handPanel.
 	for i, want := range map[int]string{
-		7:  "school=H level=5-7 profile=P1+P2 p1=true p2=true p3=false p4=false mean_effect=0.1800 slope=-0.0050 windows=5 n_pupils=150 missing_facts=false",
-		10: "school=K level=5-7 profile=not_profiled p1=false p2=false p3=false p4=false mean_effect=null slope=null windows=4 n_pupils=null missing_facts=null",
-		11: "school=L level=5-7 profile=none p1=false p2=false p3=false p4=false mean_effect=0.1800 slope=-0.0050 windows=5 n_pupils=150 missing_facts=true",
+		7:  "school_orgnr=H level=5-7 profile=P1+P2 p1=true p2=true p3=false p4=false mean_effect=0.1800 slope=-0.0050 windows=5 n_pupils=150 missing_facts=false",
+		10: "school_orgnr=K level=5-7 profile=not_profiled p1=false p2=false p3=false p4=false mean_effect=null slope=null windows=4 n_pupils=null missing_facts=null",
+		11: "school_orgnr=L level=5-7 profile=none p1=false p2=false p3=false p4=false mean_effect=0.1800 slope=-0.0050 windows=5 n_pupils=150 missing_facts=true",
 	} {
 		if got := row(t, profiles, i); got != want {
 			t.Errorf("profile row %d:\n%s\nwant\n%s", i, got, want)
@@ -90,7 +90,7 @@ func TestRecords(t *testing.T) {
 	if got, want := row(t, counts, 4), "level=5-7 category=P1 n_schools=6"; got != want {
 		t.Errorf("count row 4: %s, want %s", got, want)
 	}
-	if got, want := row(t, reps, 0), "level=5-7 profile=P1 school=null mean_effect=null slope=null n_pupils=null candidates=6 eligible=0"; got != want {
+	if got, want := row(t, reps, 0), "level=5-7 profile=P1 school_orgnr=null mean_effect=null slope=null n_pupils=null candidates=6 eligible=0"; got != want {
 		t.Errorf("representative row 0: %s, want %s", got, want)
 	}
 
@@ -100,7 +100,7 @@ func TestRecords(t *testing.T) {
 	}
 	reps2 := RepresentativeRecord(mem, r.Representatives, arrow.Metadata{})
 	defer reps2.Release()
-	if got, want := row(t, reps2, 0), "level=5-7 profile=P1 school=A mean_effect=0.3000 slope=-0.0070 n_pupils=150 candidates=6 eligible=5"; got != want {
+	if got, want := row(t, reps2, 0), "level=5-7 profile=P1 school_orgnr=A mean_effect=0.3000 slope=-0.0070 n_pupils=150 candidates=6 eligible=5"; got != want {
 		t.Errorf("representative row 0: %s, want %s", got, want)
 	}
 }
@@ -118,11 +118,11 @@ func TestStabilityRecord(t *testing.T) {
 		t.Fatalf("schema %s with %d rows", rec.Schema(), rec.NumRows())
 	}
 	for i, want := range map[int]string{
-		0: "measure=year_to_year level=5-7 window=2014+2015 to_level=5-7 to_window=2015+2016 n_schools=4 r=0.6000 mean_se2=null var_effect=null noise_share=null reliability=null",
-		1: "measure=year_to_year level=5-7 window=2015+2016 to_level=5-7 to_window=2016+2017 n_schools=2 r=null mean_se2=null var_effect=null noise_share=null reliability=null",
-		3: "measure=same_cohort level=5-7 window=2014+2015 to_level=8-10 to_window=2017+2018 n_schools=4 r=0.8000 mean_se2=null var_effect=null noise_share=null reliability=null",
-		5: "measure=reliability level=5-7 window=2014+2015 to_level=null to_window=null n_schools=4 r=null mean_se2=0.6250 var_effect=1.6667 noise_share=0.3750 reliability=0.6250",
-		7: "measure=reliability level=5-7 window=2016+2017 to_level=null to_window=null n_schools=2 r=null mean_se2=null var_effect=null noise_share=null reliability=null",
+		0: "measure=year_to_year level=5-7 window_label=2014+2015 to_level=5-7 to_window_label=2015+2016 n_schools=4 r=0.6000 mean_se2=null var_effect=null noise_share=null reliability=null",
+		1: "measure=year_to_year level=5-7 window_label=2015+2016 to_level=5-7 to_window_label=2016+2017 n_schools=2 r=null mean_se2=null var_effect=null noise_share=null reliability=null",
+		3: "measure=same_cohort level=5-7 window_label=2014+2015 to_level=8-10 to_window_label=2017+2018 n_schools=4 r=0.8000 mean_se2=null var_effect=null noise_share=null reliability=null",
+		5: "measure=reliability level=5-7 window_label=2014+2015 to_level=null to_window_label=null n_schools=4 r=null mean_se2=0.6250 var_effect=1.6667 noise_share=0.3750 reliability=0.6250",
+		7: "measure=reliability level=5-7 window_label=2016+2017 to_level=null to_window_label=null n_schools=2 r=null mean_se2=null var_effect=null noise_share=null reliability=null",
 	} {
 		if got := row(t, rec, i); got != want {
 			t.Errorf("row %d:\n%s\nwant\n%s", i, got, want)

@@ -55,8 +55,12 @@
 //
 // Missing facts: a NaN fact (or a school without a Facts value) fails every
 // comparison that reads it, so such a school meets no profile that needs it.
-// Complete schools with any fact the rules read missing are counted as
-// "missing_facts" (they are also in "none" or a profile count).
+// A national value that is missing (no [National] for the level, an index
+// absent from its Survey, or NaN) is a missing fact of every school of the
+// level: a warehouse without survey data profiles no school on context.
+// Complete schools with any fact the rules read missing, on their side or
+// the nation's, are counted as "missing_facts" (they are also in "none" or a
+// profile count).
 //
 // # Representative schools
 //
@@ -141,8 +145,8 @@ type Facts struct {
 	HigherEducation float64
 }
 
-// National is the national value of every fact, per level. Every value the
-// configured rules read must be present and finite.
+// National is the national value of every fact, per level. NaN (or an
+// index absent from Survey) means missing; no value may be infinite.
 type National struct {
 	Level           string
 	Result          float64
@@ -387,9 +391,10 @@ type schoolKey struct{ school, level string }
 // Profiles classifies every school of cfg.Levels; see the package comment
 // for the rules. Effects of other levels or windows are ignored, as are
 // facts of schools without effects. It fails on a bad config, a duplicate
-// effect or facts value, an effect whose Window label does not match First,
-// a non-finite effect or SE, a negative SE or N, or a level of cfg.Levels
-// without a complete National value.
+// effect, facts or National value, an effect whose Window label does not
+// match First, a non-finite effect or SE, a negative SE or N, or an
+// infinite National value. Missing national values are missing facts (see
+// the package comment), not errors.
 func Profiles(effects []Effect, facts []Facts, national []National, cfg Config) (Result, error) {
 	if err := cfg.validate(); err != nil {
 		return Result{}, err
@@ -473,6 +478,8 @@ func checkEffect(e *Effect) error {
 	return nil
 }
 
+// nationalByLevel indexes national by level; a level of cfg.Levels without
+// one gets a National whose every value is missing.
 func nationalByLevel(national []National, cfg Config) (map[string]*National, error) {
 	nat := make(map[string]*National, len(national))
 	for i := range national {
@@ -485,23 +492,20 @@ func nationalByLevel(national []National, cfg Config) (map[string]*National, err
 	for _, level := range cfg.Levels {
 		n := nat[level]
 		if n == nil {
-			return nil, fmt.Errorf("reading national values: none for level %s", level)
+			nat[level] = &National{Level: level, Result: math.NaN(), Bullying: math.NaN(), HigherEducation: math.NaN()}
+			continue
 		}
-		bad := func(name string, v float64) error {
-			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return fmt.Errorf("reading national values: level %s: %s %v is not finite", level, name, v)
+		inf := func(name string, v float64) error {
+			if math.IsInf(v, 0) {
+				return fmt.Errorf("reading national values: level %s: %s %v is infinite", level, name, v)
 			}
 			return nil
 		}
-		if err := cmp.Or(bad("result", n.Result), bad("bullying", n.Bullying), bad("higher education", n.HigherEducation)); err != nil {
+		if err := cmp.Or(inf("result", n.Result), inf("bullying", n.Bullying), inf("higher education", n.HigherEducation)); err != nil {
 			return nil, err
 		}
 		for _, ix := range cfg.Indices {
-			v, ok := n.Survey[ix.Code]
-			if !ok {
-				return nil, fmt.Errorf("reading national values: level %s: no value for index %s", level, ix.Code)
-			}
-			if err := bad("index "+ix.Code, v); err != nil {
+			if err := inf("index "+ix.Code, n.Survey[ix.Code]); err != nil {
 				return nil, err
 			}
 		}
@@ -561,11 +565,12 @@ func classify(k schoolKey, eff []*Effect, f *Facts, nat *National, cfg Config) S
 	better, worse := 0, 0
 	for _, ix := range cfg.Indices {
 		v, ok := f.Survey[ix.Code]
-		if !ok || math.IsNaN(v) {
+		nv, nok := nat.Survey[ix.Code]
+		if !ok || !nok || math.IsNaN(v) || math.IsNaN(nv) {
 			sp.MissingFacts = true
 			continue
 		}
-		d := v - nat.Survey[ix.Code]
+		d := v - nv
 		if ix.LowerIsBetter {
 			d = -d
 		}
@@ -575,8 +580,10 @@ func classify(k schoolKey, eff []*Effect, f *Facts, nat *National, cfg Config) S
 			worse++
 		}
 	}
-	if math.IsNaN(f.Result) || math.IsNaN(f.Bullying) || math.IsNaN(f.HigherEducation) {
-		sp.MissingFacts = true
+	for _, v := range []float64{f.Result, f.Bullying, f.HigherEducation, nat.Result, nat.Bullying, nat.HigherEducation} {
+		if math.IsNaN(v) {
+			sp.MissingFacts = true
+		}
 	}
 	need := len(cfg.Indices)
 	if cfg.SurveyRule == SurveyKOfN {

@@ -331,9 +331,9 @@ func TestProfilesErrors(t *testing.T) {
 		{"NaN effect", []Effect{{School: "A", Level: "5-7", First: 2014, Effect: math.NaN()}}, nil, national, nil, "effect NaN is not finite"},
 		{"negative se", []Effect{{School: "A", Level: "5-7", First: 2014, SE: -1}}, nil, national, nil, "se -1 is not a finite non-negative number"},
 		{"duplicate facts", ok.effects, append(slices.Clone(ok.facts), ok.facts[0]), national, nil, "facts: school A level 5-7 given twice"},
-		{"no national 8-10", ok.effects, ok.facts, national[:1], nil, "none for level 8-10"},
-		{"national index missing", ok.effects, ok.facts, []National{national[0], {Level: "8-10", Survey: map[string]float64{}}}, nil, "level 8-10: no value for index EUIndeks_1385"},
-		{"national NaN", ok.effects, ok.facts, []National{national[0], {Level: "8-10", Result: math.NaN()}}, nil, "level 8-10: result NaN is not finite"},
+		{"duplicate national", ok.effects, ok.facts, append(slices.Clone(national), national[0]), nil, "national values: level 5-7 given twice"},
+		{"national infinite", ok.effects, ok.facts, []National{national[0], {Level: "8-10", Result: math.Inf(1)}}, nil, "level 8-10: result +Inf is infinite"},
+		{"national index infinite", ok.effects, ok.facts, []National{national[0], {Level: "8-10", Survey: map[string]float64{IndexMastery: math.Inf(-1)}}}, nil, "level 8-10: index EUIndeks_1384 -Inf is infinite"},
 		{"k out of range", ok.effects, ok.facts, national, func(c *Config) { c.SurveyRule = SurveyKOfN; c.SurveyK = 6 }, "SurveyK 6 is outside 1..5"},
 		{"unknown rules", ok.effects, ok.facts, national, func(c *Config) { c.SBIRule = "ci"; c.ProgressionRule = "slope>0" },
 			`SBIRule "ci" is not point or interval; ProgressionRule "slope>0" is not monotone or slope`},
@@ -350,6 +350,42 @@ func TestProfilesErrors(t *testing.T) {
 				t.Errorf("error %v, want one containing %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestProfilesMissingNational: a missing national value is a missing fact
+// of every school of its level, whose context comparisons then fail.
+func TestProfilesMissingNational(t *testing.T) {
+	p := handPanel()
+	nat := nationals()
+	// 5-7: every value but the index of mastery; 8-10: no national at all.
+	delete(nat[0].Survey, IndexMastery)
+	r, err := Profiles(p.effects, p.facts, nat[:1], DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range r.Schools {
+		if !s.Complete {
+			continue
+		}
+		// A, a P1 school with the full national values, loses P1; I and X,
+		// P4, lose P4: the survey rule cannot be met.
+		if !s.MissingFacts || s.Profile != 0 {
+			t.Errorf("school %s level %s: profile %v, missing facts %v; want none and true", s.School, s.Level, s.Profile, s.MissingFacts)
+		}
+	}
+	// With the survey rule at 4 of 5, 5-7 classifies on the rest (A stays P1,
+	// still flagged), 8-10 still on nothing.
+	cfg := DefaultConfig()
+	cfg.SurveyRule, cfg.SurveyK = SurveyKOfN, 4
+	if r, err = Profiles(p.effects, p.facts, nat[:1], cfg); err != nil {
+		t.Fatal(err)
+	}
+	if a := profileOf(t, r, "5-7", "A"); a.Profile != P1 || !a.MissingFacts {
+		t.Errorf("school A at 4 of 5 indices: %v, missing facts %v; want P1 and true", a.Profile, a.MissingFacts)
+	}
+	if x := profileOf(t, r, "8-10", "X"); x.Profile != 0 || !x.MissingFacts {
+		t.Errorf("school X without national values: %v, missing facts %v; want none and true", x.Profile, x.MissingFacts)
 	}
 }
 

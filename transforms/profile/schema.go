@@ -22,7 +22,7 @@ const NotProfiled = "not_profiled"
 // pupils in the latest window, null when that window is missing.
 // missing_facts is null when not profiled.
 var ProfileSchema = arrow.NewSchema([]arrow.Field{
-	{Name: "school", Type: utf8},
+	{Name: "school_orgnr", Type: utf8},
 	{Name: "level", Type: utf8},
 	{Name: "profile", Type: utf8},
 	{Name: "p1", Type: boolT},
@@ -45,14 +45,14 @@ var CountSchema = arrow.NewSchema([]arrow.Field{
 }, nil)
 
 // RepresentativeSchema is one row per [Representative]: level, profile
-// (P1..P4), the school picked (null when none passes the size rule, and then
-// mean_effect, slope and n_pupils are null too), the number of schools
-// meeting the profile (candidates) and of those passing the size rule
-// (eligible).
+// (P1..P4), the school picked (school_orgnr; null when none passes the size
+// rule, and then mean_effect, slope and n_pupils are null too), the number
+// of schools meeting the profile (candidates) and of those passing the size
+// rule (eligible).
 var RepresentativeSchema = arrow.NewSchema([]arrow.Field{
 	{Name: "level", Type: utf8},
 	{Name: "profile", Type: utf8},
-	{Name: "school", Type: utf8, Nullable: true},
+	{Name: "school_orgnr", Type: utf8, Nullable: true},
 	{Name: "mean_effect", Type: float64T, Nullable: true},
 	{Name: "slope", Type: float64T, Nullable: true},
 	{Name: "n_pupils", Type: int32T, Nullable: true},
@@ -60,17 +60,17 @@ var RepresentativeSchema = arrow.NewSchema([]arrow.Field{
 	{Name: "eligible", Type: int32T},
 }, nil)
 
-// StabilitySchema is one row per [StabilityRow]. window and to_window are
-// window labels ("2018+2019"); to_level and to_window are null for
-// reliability. r is null unless the row is a correlation and defined;
+// StabilitySchema is one row per [StabilityRow]. window_label and
+// to_window_label are window labels ("2018+2019"; not "window", a reserved
+// word in SQL); to_level and to_window_label are null for reliability. r is null unless the row is a correlation and defined;
 // mean_se2, var_effect, noise_share and reliability are null unless the row
 // is a defined reliability.
 var StabilitySchema = arrow.NewSchema([]arrow.Field{
 	{Name: "measure", Type: utf8},
 	{Name: "level", Type: utf8},
-	{Name: "window", Type: utf8},
+	{Name: "window_label", Type: utf8},
 	{Name: "to_level", Type: utf8, Nullable: true},
-	{Name: "to_window", Type: utf8, Nullable: true},
+	{Name: "to_window_label", Type: utf8, Nullable: true},
 	{Name: "n_schools", Type: int32T},
 	{Name: "r", Type: float64T, Nullable: true},
 	{Name: "mean_se2", Type: float64T, Nullable: true},

@@ -45,6 +45,13 @@ func DefaultStabilityConfig() StabilityConfig {
 	return StabilityConfig{Lag: 1, MinSchools: 3}
 }
 
+func (c StabilityConfig) validate() error {
+	if c.Lag < 1 || c.MinSchools < 2 || c.MinPupils < 0 {
+		return fmt.Errorf("checking stability config: Lag %d must be >= 1, MinSchools %d >= 2, MinPupils %d >= 0", c.Lag, c.MinSchools, c.MinPupils)
+	}
+	return nil
+}
+
 // StabilityRow is one statistic of [Stability].
 //
 // Year-to-year (Measure year_to_year): the correlation R between the
@@ -100,8 +107,8 @@ type StabilityRow struct {
 // fails on a bad config, a duplicate effect, or an effect that [Profiles]
 // would reject.
 func Stability(effects []Effect, cfg StabilityConfig) ([]StabilityRow, error) {
-	if cfg.Lag < 1 || cfg.MinSchools < 2 || cfg.MinPupils < 0 {
-		return nil, fmt.Errorf("checking stability config: Lag %d must be >= 1, MinSchools %d >= 2, MinPupils %d >= 0", cfg.Lag, cfg.MinSchools, cfg.MinPupils)
+	if err := cfg.validate(); err != nil {
+		return nil, err
 	}
 	type lw struct {
 		level string
