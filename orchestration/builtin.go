@@ -7,6 +7,7 @@ import (
 	"github.com/skolestat/skolestat/codebook"
 	"github.com/skolestat/skolestat/transforms"
 	"github.com/skolestat/skolestat/transforms/gsp"
+	"github.com/skolestat/skolestat/transforms/profile"
 	"github.com/skolestat/skolestat/transforms/sbi"
 	"github.com/skolestat/skolestat/transforms/survey"
 )
@@ -38,6 +39,8 @@ func BuiltinTransforms() *transforms.Registry {
 	})
 	r.Register("survey", survey.NewTransform(loadCodebook))
 	r.Register("sbi", sbi.NewTransform())
+	r.Register("profiles", profile.NewProfilesTransform())
+	r.Register("stability", profile.NewStabilityTransform())
 	return r
 }
 
