@@ -113,49 +113,62 @@ func Fixed(d Design) (*FixedResult, error) {
 	return res, nil
 }
 
-// withinQR solves min ||yw - Xw·beta|| over the kept within-demeaned columns by Householder QR.
-// It returns beta, (Xw'Xw)⁻¹ = R⁻¹R⁻ᵀ as a row-major p×p slice, and the residual sum of
-// squares (the squared norm of the last N-p entries of Q'yw). It allocates one N×p matrix.
+// qrBlock is the rows withinQR factors at a time.
+const qrBlock = 2048
+
+// withinQR solves min ||yw - Xw·beta|| over the kept within-demeaned columns by Householder QR
+// of the augmented matrix [Xw | yw], a block of rows at a time (tall-skinny QR): the R of the
+// rows so far is stacked on the next block and factored again, so the working matrix stays
+// (p+1+qrBlock)×(p+1), in cache, and the cost grows linearly with N (one QR of the whole N×p
+// matrix streamed it from memory p times: ten times the pupils took twenty times as long).
+// R's last column holds Q'yw, and its last diagonal entry the residual norm. It returns beta,
+// (Xw'Xw)⁻¹ = R⁻¹R⁻ᵀ as a row-major p×p slice, and the residual sum of squares.
 func withinQR(sm *sample, keep []int) (beta, cov []float64, rss float64, err error) {
 	n, p := sm.n, len(keep)
-	qty := append([]float64(nil), sm.yw...)
 	if p == 0 {
-		return nil, nil, floats.Dot(qty, qty), nil
+		return nil, nil, floats.Dot(sm.yw, sm.yw), nil
 	}
-	a := blas64.General{Rows: n, Cols: p, Stride: p, Data: make([]float64, n*p)}
-	for j, q := range keep {
-		col := sm.xw[q]
-		for i, v := range col {
-			a.Data[i*p+j] = v
-		}
-	}
-	tau := make([]float64, p)
+	q := p + 1 // the columns of [Xw | yw]
+	rows := q + qrBlock
+	a := blas64.General{Rows: rows, Cols: q, Stride: q, Data: make([]float64, rows*q)}
+	tau := make([]float64, q)
 	work := make([]float64, 1)
 	lapack64.Geqrf(a, tau, work, -1)
 	work = make([]float64, int(work[0]))
-	lapack64.Geqrf(a, tau, work, len(work))
-
-	c := blas64.General{Rows: n, Cols: 1, Stride: 1, Data: qty}
-	lapack64.Ormqr(blas.Left, blas.Trans, a, tau, c, work, -1)
-	if need := int(work[0]); need > len(work) {
-		work = make([]float64, need)
+	for start := 0; start < n; start += qrBlock {
+		m := min(qrBlock, n-start)
+		// Rows 0..q-1 hold the R of the blocks before (zero at first); the block goes below.
+		for j, c := range keep {
+			for i, v := range sm.xw[c][start : start+m] {
+				a.Data[(q+i)*q+j] = v
+			}
+		}
+		for i, v := range sm.yw[start : start+m] {
+			a.Data[(q+i)*q+p] = v
+		}
+		lapack64.Geqrf(blas64.General{Rows: q + m, Cols: q, Stride: q, Data: a.Data[:(q+m)*q]}, tau, work, len(work))
+		for i := 1; i < q; i++ { // keep R: clear the reflectors below its diagonal
+			clear(a.Data[i*q : i*q+i])
+		}
 	}
-	lapack64.Ormqr(blas.Left, blas.Trans, a, tau, c, work, len(work))
-
-	r := blas64.Triangular{Uplo: blas.Upper, Diag: blas.NonUnit, N: p, Stride: p, Data: a.Data[:p*p]}
+	r := blas64.Triangular{Uplo: blas.Upper, Diag: blas.NonUnit, N: p, Stride: q, Data: a.Data[:p*q]}
 	for i := 0; i < p; i++ {
-		if r.Data[i*p+i] == 0 {
+		if r.Data[i*q+i] == 0 {
 			return nil, nil, 0, fmt.Errorf("within QR: zero pivot at column %d", i)
 		}
 	}
-	beta = append([]float64(nil), qty[:p]...)
+	beta = make([]float64, p)
+	for i := range beta {
+		beta[i] = a.Data[i*q+p] // Q'yw
+	}
 	blas64.Trsv(blas.NoTrans, r, blas64.Vector{N: p, Inc: 1, Data: beta})
-	rss = floats.Dot(qty[p:], qty[p:])
+	res := a.Data[p*q+p]
+	rss = res * res
 
 	// (R'R)⁻¹ = R⁻¹R⁻ᵀ from the inverse of the upper triangle.
 	rinv := blas64.Triangular{Uplo: blas.Upper, Diag: blas.NonUnit, N: p, Stride: p, Data: make([]float64, p*p)}
 	for i := 0; i < p; i++ {
-		copy(rinv.Data[i*p+i:i*p+p], r.Data[i*p+i:i*p+p])
+		copy(rinv.Data[i*p+i:i*p+p], r.Data[i*q+i:i*q+p])
 	}
 	if !lapack64.Trtri(rinv) {
 		return nil, nil, 0, errors.New("within QR: R is singular")
