@@ -351,7 +351,10 @@ INSERT INTO raw.udir_survey VALUES
 
 func TestSBIBesidePublished(t *testing.T) {
 	ctx := context.Background()
-	b := build(t, []string{"core.sbi_aggregate", "raw.udir_school_contribution"}, `
+	b := build(t, []string{"core.sbi_aggregate", "core.sbi_school", "raw.udir_school_contribution"}, `
+INSERT INTO core.sbi_school VALUES
+ ('5-7', '2023+2024', 'fixed', '974000001', 40, 0.1, 1.0, 0.12, -0.13, 0.33, 'not_different', 0.05, 0.2, 'ok', NULL),
+ ('5-7', '2023+2024', 'mixed', '974000001', 40, 0.08, 0.8, 0.1, -0.12, 0.28, 'not_different', NULL, 0.2, 'ok', NULL);
 INSERT INTO core.sbi_aggregate VALUES
  ('5-7', '2023+2024', 'fixed', 'municipality', '4601', 900, 30, 0.05, 0.5, 0.02, 0.01, 0.09, 'above', 'ok', NULL),
  ('5-7', '2023+2024', 'mixed', 'municipality', '4601', 900, 30, 0.04, 0.4, 0.02, 0.00, 0.08, 'not_different', 'ok', NULL),
@@ -363,16 +366,18 @@ INSERT INTO raw.udir_school_contribution VALUES
  (2023, 202406, '2023-24', 'municipality', '4601', 'Bergen', -6, 'R', '["5.-7. trinn","Signifikans"]', 'Signifikans', NULL, 'label', 'over'),
  (2023, 202406, '2023-24', 'municipality', '4601', 'Bergen', -6, 'R', '["5.-7. trinn","Antall elever"]', 'Antall elever', 910, 'ok', '910'),
  (2023, 202406, '2023-24', 'municipality', '5001', 'Trondheim', -7, 'R', '["5.-7. trinn","Skolebidrag"]', 'Skolebidrag', NULL, 'suppressed', '*'),
- (NULL, 201906, 'Ukjent', 'municipality', '4601', 'Bergen', -6, 'R', '["5.-7. trinn","Skolebidrag"]', 'Skolebidrag', 0.1, 'ok', '0,1');`)
+ (NULL, 201906, 'Ukjent', 'municipality', '4601', 'Bergen', -6, 'R', '["5.-7. trinn","Skolebidrag"]', 'Skolebidrag', 0.1, 'ok', '0,1'),
+ (2023, 202406, '2023-24', 'school', '974000001', 'Skole', 77, 'R', '["5.-7. trinn","Skolebidrag"]', 'Skolebidrag', 1.2, 'ok', '1,2');`)
 	runScripts(t, b, "mart_sbi_published")
 	// Fixed only (mixed is not set beside), municipalities and counties only
 	// (not the nation); udir's 2023-24 is window 2023+2024; a unit only one
 	// side has is kept; a year udir names oddly (school_year null) is left out.
 	want := map[string]string{
-		"5-7|2023+2024|4601":  "0.5 above 0.7 910 over -0.2",
-		"8-10|2023+2024|4601": "-0.08 below - - - -",
-		"5-7|2023+2024|1103":  "- - - - - -",
-		"5-7|2023+2024|5001":  "- - - - - -",
+		"5-7|2023+2024|974000001": "1.0 not_different 1.2 - - -0.2",
+		"5-7|2023+2024|4601":      "0.5 above 0.7 910 over -0.2",
+		"8-10|2023+2024|4601":     "-0.08 below - - - -",
+		"5-7|2023+2024|1103":      "- - - - - -",
+		"5-7|2023+2024|5001":      "- - - - - -",
 	}
 	rows, err := b.Query(ctx, `SELECT concat_ws('|', level, window_label, unit_code),
 	    concat_ws(' ', coalesce(round(computed, 2)::VARCHAR, '-'), coalesce(computed_classification, '-'), coalesce(round(published, 2)::VARCHAR, '-'),
@@ -402,7 +407,7 @@ INSERT INTO raw.udir_school_contribution VALUES
 // contribution page the raw table is never created; the comparison is
 // still built, with the computed side only.
 func TestSBIBesidePublishedWithoutUdirPage(t *testing.T) {
-	b := build(t, []string{"core.sbi_aggregate"}, `
+	b := build(t, []string{"core.sbi_aggregate", "core.sbi_school"}, `
 INSERT INTO core.sbi_aggregate VALUES
  ('5-7', '2023+2024', 'fixed', 'county', '46', 9000, 300, 0.05, 0.5, 0.02, 0.01, 0.09, 'above', 'ok', NULL);`)
 	runScripts(t, b, "mart_sbi_published")

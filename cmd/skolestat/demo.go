@@ -19,6 +19,7 @@ import (
 	"github.com/skolestat/skolestat/internal/sim"
 	"github.com/skolestat/skolestat/internal/warehouse"
 	"github.com/skolestat/skolestat/orchestration"
+	"github.com/skolestat/skolestat/transforms/sbi"
 )
 
 func (a *app) demoCmd() *cobra.Command {
@@ -196,6 +197,16 @@ WHERE database_name = current_database() AND schema_name IN ('restricted', 'core
 	if err == nil && triv != "" {
 		fmt.Fprintf(w, "\nNational Trivsel (Elevundersøkelsen's well-being index, 1-5) by school year:\n  %s\n  %s\n", trivN, triv)
 	}
+	var win, cls string
+	err = rd.QueryRow(ctx, `SELECT window_label, count(*) FILTER (WHERE classification = 'above') || ' above, ' ||
+		count(*) FILTER (WHERE classification = 'below') || ' below, ' || count(*) FILTER (WHERE classification = 'not_different') ||
+		' not different from the national average, ' || count(*) FILTER (WHERE status = 'suppressed') || ' suppressed'
+		FROM mart.sbi_school WHERE level = '5-7' AND model = 'fixed'
+		  AND window_label = (SELECT max(window_label) FROM mart.sbi_school WHERE level = '5-7') GROUP BY window_label`, nil, &win, &cls)
+	if err == nil {
+		fmt.Fprintf(w, "\nSchool contribution (skolebidrag), level 5-7, window %s: %s schools.\n", win, cls)
+		fmt.Fprintf(w, "  %s\n", sbi.Caveat)
+	}
 	exportDir := filepath.Join(dir, "export")
 	fmt.Fprintf(w, `
 Where things are:
@@ -210,8 +221,10 @@ Try:
       (one series in today's codes across the 2024 reform: 3001 until 2023, 3101 since)
   skolestat sql --warehouse %s -c "SELECT unit_code, computed, published, difference FROM mart.survey_vs_published WHERE unit_type = 'municipality' AND school_year = 2024 AND index_code = 'EUIndeks_1379' AND grade = '7' AND gender = 'all' ORDER BY abs(difference) DESC NULLS LAST LIMIT 10"
       (survey indices computed from the answers beside the ones udir publishes)
+  skolestat sql --warehouse %s -c "SELECT unit_code, n_pupils, effect_display, classification, round(lower, 2) AS lower, round(upper, 2) AS upper FROM mart.sbi_aggregate WHERE unit_type = 'municipality' AND level = '8-10' AND status = 'ok' ORDER BY window_label DESC, effect DESC LIMIT 10"
+      (school contribution of municipalities; read the interval, and never compare levels)
   skolestat sql --warehouse %s          (interactive; .tables lists the tables)
   skolestat runs --warehouse %s
-`, wh, exportDir, filepath.Join(dir, "microdata"), logPath, wh, wh, wh, wh, wh)
+`, wh, exportDir, filepath.Join(dir, "microdata"), logPath, wh, wh, wh, wh, wh, wh)
 	return nil
 }

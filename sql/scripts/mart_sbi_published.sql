@@ -1,5 +1,6 @@
 -- mart.sbi_vs_published: the school contribution skolestat computed
--- (core.sbi_aggregate, model fixed: the official indicators' kind) beside
+-- (core.sbi_school and core.sbi_aggregate, model fixed: the official
+-- indicators' kind) for schools, municipalities and counties, beside
 -- the one udir publishes (raw.udir_school_contribution, table SkolebidragG
 -- of the report API), for the same level, window and unit, so that an
 -- analyst sees at once where the two disagree. A row only one side has is
@@ -41,6 +42,10 @@ computed AS (
     SELECT level, window_label, unit_type, unit_code, effect, effect_z, n_pupils, classification, status
     FROM core.sbi_aggregate
     WHERE model = 'fixed' AND unit_type IN ('municipality', 'county')
+    UNION ALL
+    SELECT level, window_label, 'school', school_orgnr, effect, effect_z, n_pupils, classification, status
+    FROM core.sbi_school
+    WHERE model = 'fixed'
 )
 SELECT
     coalesce(c.level, p.level)               AS level,
@@ -62,14 +67,14 @@ FULL OUTER JOIN published AS p
   ON p.level = c.level AND p.window_label = c.window_label AND p.unit_type = c.unit_type AND p.unit_code = c.unit_code
 ORDER BY level, window_label, unit_type, unit_code;
 
-COMMENT ON TABLE mart.sbi_vs_published IS 'School contribution of municipalities and counties as skolestat computes it (model fixed, public schools only) beside what udir publishes, by level and window, with the difference. Not a quality measure; the three levels must never be compared with each other.';
+COMMENT ON TABLE mart.sbi_vs_published IS 'School contribution of schools, municipalities and counties as skolestat computes it (model fixed; municipalities and counties over public schools only) beside what udir publishes, by level and window, with the difference. Not a quality measure; the three levels must never be compared with each other.';
 COMMENT ON COLUMN mart.sbi_vs_published.level IS '1-4, 5-7 or 8-10.';
 COMMENT ON COLUMN mart.sbi_vs_published.window_label IS 'The two cohorts pooled, by spring year (udir''s year 2023-24 is 2023+2024).';
-COMMENT ON COLUMN mart.sbi_vs_published.unit_type IS 'municipality or county.';
-COMMENT ON COLUMN mart.sbi_vs_published.unit_code IS 'Municipality or county code (each side in its own classification: codes that changed in a reform do not meet).';
+COMMENT ON COLUMN mart.sbi_vs_published.unit_type IS 'school, municipality or county (udir''s level, from the shape of its code).';
+COMMENT ON COLUMN mart.sbi_vs_published.unit_code IS 'School organisation number, municipality or county code (each side in its own classification: codes that changed in a reform do not meet).';
 COMMENT ON COLUMN mart.sbi_vs_published.computed IS 'The contribution skolestat computed, in the outcome''s unit; null when suppressed or not computed.';
 COMMENT ON COLUMN mart.sbi_vs_published.computed_z IS 'The same in standard deviations of the outcome.';
-COMMENT ON COLUMN mart.sbi_vs_published.computed_n IS 'Pupils of the unit''s public schools in the sample.';
+COMMENT ON COLUMN mart.sbi_vs_published.computed_n IS 'Pupils in the sample (a municipality or county: of its public schools).';
 COMMENT ON COLUMN mart.sbi_vs_published.computed_classification IS 'above, below or not_different.';
 COMMENT ON COLUMN mart.sbi_vs_published.computed_status IS 'ok or suppressed; null when not computed.';
 COMMENT ON COLUMN mart.sbi_vs_published.published IS 'The value udir publishes (Skolebidrag); null when suppressed there or not published.';
