@@ -14,6 +14,7 @@ import (
 	_ "github.com/skolestat/skolestat/connectors/klass"        // registers the "klass" connector
 	_ "github.com/skolestat/skolestat/connectors/microdata"    // registers the "microdata" connector
 	_ "github.com/skolestat/skolestat/connectors/nsr"          // registers the "nsr" connector
+	_ "github.com/skolestat/skolestat/connectors/peergroups"   // registers the "peergroups" connector
 	_ "github.com/skolestat/skolestat/connectors/ssb"          // registers the "ssb" connector
 	_ "github.com/skolestat/skolestat/connectors/udir"         // registers the "udir" connector
 	_ "github.com/skolestat/skolestat/connectors/udir/eksport" // registers the "udir_survey" connector
