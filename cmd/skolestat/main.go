@@ -91,7 +91,7 @@ Start with 'skolestat demo': it builds a simulated nation and runs the whole pip
 	a.root = root
 	root.AddCommand(
 		a.demoCmd(), a.runCmd(), a.runsCmd(), a.simCmd(), a.computeCmd(), a.sqlCmd(),
-		a.serveCmd(), a.exportCmd(), a.scheduleCmd(), a.benchCmd(), a.sourcesCmd(),
+		a.serveCmd(), a.exportCmd(), a.scheduleCmd(), a.benchCmd(), a.sourcesCmd(), a.reportCmd(),
 	)
 	return a
 }

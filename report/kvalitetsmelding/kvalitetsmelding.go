@@ -1,0 +1,318 @@
+// Package kvalitetsmelding assembles a municipality's quality report (the
+// annual report of opplæringsloven § 13-3e: learning results, completion,
+// learning environment, and resources) from the warehouse's analyst layer
+// (mart.trend, mart.schools_of, mart.sbi_aggregate; docs/analyst-guide.md)
+// into a report.Document, which package report renders.
+//
+// Build runs read-only queries through a Querier (the warehouse's reader
+// in production and in tests). Every block carries the exact SQL
+// that produced its numbers, so every number in the report can be traced
+// and rerun. Values keep their status: a suppressed value stays suppressed
+// (never 0), a year without a value is missing.
+package kvalitetsmelding
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/skolestat/skolestat/report"
+)
+
+// Querier runs a read-only query; *warehouse.Reader is one.
+type Querier interface {
+	Query(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// Options say which report to build.
+type Options struct {
+	Municipality string // four digits, today's code
+	Year         int    // the school year (autumn year) reported on
+	Years        int    // how many years the series span, ending at Year; 0 means 5
+	RunID        string // the warehouse run the numbers come from
+	GeneratedAt  time.Time
+}
+
+// Caveat is the school contribution caveat in Norwegian, printed wherever the
+// report shows a school contribution (indicators.md §1).
+const Caveat = "Skolebidragsindikatorene er ikke et mål på skolens kvalitet. De anslår hva elevene ved en skole oppnår " +
+	"sammenliknet med elever med lik bakgrunn og like tidligere resultater nasjonalt, og er tilleggsinformasjon til " +
+	"annen kunnskap om skolen, aldri en rangering alene.\n\nTallene for små skoler og kommuner er usikre: les " +
+	"konfidensintervallet, ikke bare punktet. De tre trinnindikatorene (1.–4., 5.–7. og 8.–10. trinn) er ulike mål " +
+	"og kan ikke sammenliknes, summeres eller rangeres på tvers."
+
+// series is one indicator's block: the municipality, the ASSS average and
+// the nation over the years, from mart.trend.
+type series struct {
+	title, indicator, level, unit string
+	decimals                      int
+}
+
+// Build queries the warehouse and returns the document. It fails when the
+// municipality is unknown (not in core.municipalities) or a query fails; an
+// indicator without any value in the years gives a block whose values are
+// all missing, which the report shows as such.
+func Build(ctx context.Context, q Querier, opt Options) (report.Document, error) {
+	if opt.Years == 0 {
+		opt.Years = 5
+	}
+	var name string
+	if err := queryRow(ctx, q, `SELECT name FROM core.municipalities WHERE municipality_code = ?`, []any{opt.Municipality}, &name); err != nil {
+		return report.Document{}, fmt.Errorf("finding municipality %s: %w", opt.Municipality, err)
+	}
+	from := opt.Year - opt.Years + 1
+	d := report.Document{
+		Title:            fmt.Sprintf("Kvalitetsmelding for grunnskolen %d–%02d", opt.Year, (opt.Year+1)%100),
+		Subtitle:         name + " kommune",
+		Municipality:     opt.Municipality,
+		MunicipalityName: name,
+		Year:             opt.Year,
+		RunID:            opt.RunID,
+		GeneratedAt:      opt.GeneratedAt,
+	}
+	block := func(s series) (report.Block, error) {
+		return trendBlock(ctx, q, opt.Municipality, name, s, from, opt.Year)
+	}
+	sections := []struct {
+		title, intro string
+		series       []series
+	}{
+		{"Læringsresultater", "Resultatene til kommunens elever over fem år, mot snittet i ASSS-kommunene og landet.", []series{
+			{"Grunnskolepoeng", "grunnskolepoeng", "all", "poeng", 1},
+			{"Nasjonale prøver 5. trinn, lesing", "national_test_reading", "5", "skalapoeng", 0},
+			{"Nasjonale prøver 5. trinn, regning", "national_test_numeracy", "5", "skalapoeng", 0},
+			{"Nasjonale prøver 8. trinn, lesing", "national_test_reading", "8", "skalapoeng", 0},
+		}},
+		{"Gjennomføring", "Lageret har ennå ingen tall for gjennomføring og frafall i videregående opplæring; delen fylles når kildene er lastet.", nil},
+		{"Læringsmiljø", "Elevundersøkelsen: indekser fra 1 til 5 (høyere er bedre) og andelen elever som opplever mobbing (lavere er bedre).", []series{
+			{"Trivsel, 7. trinn", "EUIndeks_1379", "7", "indeks", 1},
+			{"Trivsel, 10. trinn", "EUIndeks_1379", "10", "indeks", 1},
+			{"Mobbing, 7. trinn", "EUIndeks_1398", "7", "prosent", 1},
+			{"Mobbing, 10. trinn", "EUIndeks_1398", "10", "prosent", 1},
+		}},
+		{"Ressurser", "KOSTRA-tall fra SSB (kalenderår) og GSI.", []series{
+			{"Netto driftsutgifter grunnskole per innbygger 6–15 år", "net_cost_per_inhabitant_6_15", "all", "kroner", 0},
+			{"Gruppestørrelse 2", "group_size_2", "all", "elever per lærer", 1},
+			{"Andel elever med spesialundervisning", "share_special_education", "all", "prosent", 1},
+		}},
+	}
+	for _, sec := range sections {
+		s := report.Section{Title: sec.title, Intro: sec.intro}
+		for _, sr := range sec.series {
+			b, err := block(sr)
+			if err != nil {
+				return report.Document{}, err
+			}
+			s.Blocks = append(s.Blocks, b)
+		}
+		if sec.title == "Læringsresultater" {
+			b, err := contributionBlock(ctx, q, opt.Municipality, from, opt.Year)
+			if err != nil {
+				return report.Document{}, err
+			}
+			s.Blocks = append(s.Blocks, b)
+		}
+		d.Sections = append(d.Sections, s)
+	}
+	schools, err := schoolsBlock(ctx, q, opt.Municipality, opt.Year)
+	if err != nil {
+		return report.Document{}, err
+	}
+	d.Sections = append(d.Sections, report.Section{Title: "Skolene",
+		Intro: "Hver skole i kommunen: grunnskolepoeng og skolebidrag med konfidensintervall.", Blocks: []report.Block{schools}})
+	return d, nil
+}
+
+// trendQuery is the SQL of a series block; $1 unit, $2 indicator, $3
+// level, $4 from, $5 to.
+const trendQuery = `SELECT 'kommune' AS series, year, value, status FROM mart.trend($1, $2, $4, $5) WHERE level = $3 AND subgroup = 'all'
+UNION ALL
+SELECT 'asss', year, asss_average, CASE WHEN asss_average IS NULL THEN 'missing' ELSE 'ok' END FROM mart.trend($1, $2, $4, $5) WHERE level = $3 AND subgroup = 'all'
+UNION ALL
+SELECT 'nasjonalt', year, value, status FROM mart.trend('0', $2, $4, $5) WHERE level = $3 AND subgroup = 'all'`
+
+func trendBlock(ctx context.Context, q Querier, code, name string, s series, from, to int) (report.Block, error) {
+	args := []any{code, s.indicator, s.level, from, to}
+	rows, err := q.Query(ctx, trendQuery, args...)
+	if err != nil {
+		return report.Block{}, fmt.Errorf("querying %s: %w", s.title, err)
+	}
+	defer rows.Close()
+	byName := map[string][]report.Point{}
+	for rows.Next() {
+		var series, status string
+		var year int
+		var v sql.NullFloat64
+		if err := rows.Scan(&series, &year, &v, &status); err != nil {
+			return report.Block{}, fmt.Errorf("reading %s: %w", s.title, err)
+		}
+		byName[series] = append(byName[series], report.Point{Year: year, Value: value(v, status)})
+	}
+	if err := rows.Err(); err != nil {
+		return report.Block{}, fmt.Errorf("reading %s: %w", s.title, err)
+	}
+	b := report.Block{Title: s.title, Unit: s.unit, Decimals: s.decimals, Query: bind(trendQuery, args), YearFormat: report.SchoolYear}
+	for _, n := range []struct{ key, label string }{{"kommune", name}, {"asss", "ASSS-snitt"}, {"nasjonalt", "Nasjonalt"}} {
+		b.Series = append(b.Series, report.Series{Name: n.label, Points: complete(byName[n.key], from, to)})
+	}
+	if strings.HasPrefix(s.indicator, "net_") || s.indicator == "group_size_2" || s.indicator == "share_special_education" {
+		b.YearFormat = report.CalendarYear
+	}
+	return b, nil
+}
+
+// contributionQuery lists the municipality's school contribution by level
+// and window ($1 municipality, $2 first, $3 last window start).
+const contributionQuery = `SELECT level, window_label, effect, lower, upper, classification, status
+FROM mart.sbi_aggregate
+WHERE unit_type = 'municipality' AND unit_code = $1 AND model = 'fixed'
+  AND split_part(window_label, '+', 1)::INTEGER BETWEEN $2 AND $3
+ORDER BY level, window_label`
+
+func contributionBlock(ctx context.Context, q Querier, code string, from, to int) (report.Block, error) {
+	args := []any{code, from, to}
+	rows, err := q.Query(ctx, contributionQuery, args...)
+	if err != nil {
+		return report.Block{}, fmt.Errorf("querying the school contribution: %w", err)
+	}
+	defer rows.Close()
+	t := &report.Table{Columns: []string{"Trinn", "Kull", "Skolebidrag", "Intervall (z)", "Vurdering"}}
+	for rows.Next() {
+		var level, window, status string
+		var effect, lower, upper sql.NullFloat64
+		var class sql.NullString
+		if err := rows.Scan(&level, &window, &effect, &lower, &upper, &class, &status); err != nil {
+			return report.Block{}, fmt.Errorf("reading the school contribution: %w", err)
+		}
+		t.Rows = append(t.Rows, []report.Cell{
+			report.TextCell(level + ". trinn"), report.TextCell(window), report.ValueCell(value(effect, status), 1),
+			report.TextCell(interval(lower, upper, status)), report.TextCell(classification(class.String, status)),
+		})
+	}
+	if err := rows.Err(); err != nil {
+		return report.Block{}, fmt.Errorf("reading the school contribution: %w", err)
+	}
+	return report.Block{Title: "Skolebidrag (kommunens offentlige skoler)", Caveat: Caveat, Table: t,
+		Note: "Skolebidrag i skalapoeng (1.–4. og 5.–7. trinn) eller karakterpoeng (8.–10. trinn); intervallet er 95 % i standardavvik.",
+		Query: bind(contributionQuery, args)}, nil
+}
+
+// schoolsQuery is every school's grunnskolepoeng and school contribution in
+// the year ($1 municipality, $2 year).
+const schoolsQuery = `SELECT school_orgnr, school_name, indicator, level, value, status, lower, upper
+FROM mart.schools_of($1, $2)
+WHERE subgroup = 'all' AND indicator IN ('grunnskolepoeng', 'school_contribution')
+ORDER BY school_name, indicator, level`
+
+func schoolsBlock(ctx context.Context, q Querier, code string, year int) (report.Block, error) {
+	args := []any{code, year}
+	rows, err := q.Query(ctx, schoolsQuery, args...)
+	if err != nil {
+		return report.Block{}, fmt.Errorf("querying the schools: %w", err)
+	}
+	defer rows.Close()
+	t := &report.Table{Columns: []string{"Skole", "Indikator", "Trinn", "Verdi", "Intervall (z)"}}
+	for rows.Next() {
+		var orgnr, name, indicator, level, status string
+		var v, lower, upper sql.NullFloat64
+		if err := rows.Scan(&orgnr, &name, &indicator, &level, &v, &status, &lower, &upper); err != nil {
+			return report.Block{}, fmt.Errorf("reading the schools: %w", err)
+		}
+		label, iv := "Grunnskolepoeng", ""
+		if indicator == "school_contribution" {
+			label, iv = "Skolebidrag", interval(lower, upper, status)
+		}
+		t.Rows = append(t.Rows, []report.Cell{report.TextCell(name), report.TextCell(label), report.TextCell(level),
+			report.ValueCell(value(v, status), 1), report.TextCell(iv)})
+	}
+	if err := rows.Err(); err != nil {
+		return report.Block{}, fmt.Errorf("reading the schools: %w", err)
+	}
+	return report.Block{Title: fmt.Sprintf("Skolene %d–%02d", year, (year+1)%100), Caveat: Caveat, Table: t, Query: bind(schoolsQuery, args)}, nil
+}
+
+// value turns a warehouse value and status into a report value.
+func value(v sql.NullFloat64, status string) report.Value {
+	switch {
+	case status == "ok" && v.Valid:
+		return report.OK(v.Float64)
+	case status == "suppressed":
+		return report.Suppressed()
+	case status == "not_applicable":
+		return report.NotApplicable()
+	}
+	return report.Missing()
+}
+
+func interval(lower, upper sql.NullFloat64, status string) string {
+	if status != "ok" || !lower.Valid || !upper.Valid {
+		return report.FormatValue(value(sql.NullFloat64{}, status), 2)
+	}
+	return report.FormatValue(report.OK(lower.Float64), 2) + " – " + report.FormatValue(report.OK(upper.Float64), 2)
+}
+
+func classification(c, status string) string {
+	if status != "ok" {
+		return report.FormatValue(value(sql.NullFloat64{}, status), 0)
+	}
+	switch c {
+	case "above":
+		return "over snittet"
+	case "below":
+		return "under snittet"
+	}
+	return "ikke ulik snittet"
+}
+
+// complete gives every year from..to a point, missing where the query had none.
+func complete(ps []report.Point, from, to int) []report.Point {
+	have := map[int]report.Value{}
+	for _, p := range ps {
+		have[p.Year] = p.Value
+	}
+	out := make([]report.Point, 0, to-from+1)
+	for y := from; y <= to; y++ {
+		v, ok := have[y]
+		if !ok {
+			v = report.Missing()
+		}
+		out = append(out, report.Point{Year: y, Value: v})
+	}
+	return out
+}
+
+// bind writes the arguments into the query's text, so that the report shows
+// a query the reader can run as it stands.
+func bind(query string, args []any) string {
+	for i := len(args); i >= 1; i-- {
+		var lit string
+		switch a := args[i-1].(type) {
+		case string:
+			lit = "'" + strings.ReplaceAll(a, "'", "''") + "'"
+		default:
+			lit = fmt.Sprint(a)
+		}
+		query = strings.ReplaceAll(query, fmt.Sprintf("$%d", i), lit)
+	}
+	return query
+}
+
+func queryRow(ctx context.Context, q Querier, query string, args []any, dest ...any) error {
+	rows, err := q.Query(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return fmt.Errorf("not found")
+	}
+	if err := rows.Scan(dest...); err != nil {
+		return err
+	}
+	return rows.Err()
+}
