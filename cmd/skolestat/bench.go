@@ -67,6 +67,9 @@ func (a *app) benchCmd() *cobra.Command {
          Rscript with lme4 is installed, R's lm with a school factor and lmer on the same data,
          with the time ratios (target: >= 20× faster than lmer) and the largest difference in
          school effects.
+  macros the analysts' macros (asss_compare, trend, cost_vs_results, schools_of) on the demo's
+         warehouse at --scale (built by the demo benchmark, or first when it did not run):
+         median latency of 11 calls. Target: under 50 ms each.
 
 Figures depend on the machine; the command line and the machine are printed with them.`,
 		Example: `  skolestat bench --dir bench-out
@@ -106,7 +109,12 @@ Figures depend on the machine; the command line and the machine are printed with
 				}
 			}
 			if want(only, "sbi") {
-				return a.benchSBI(ctx, dir, micro, repeat)
+				if err := a.benchSBI(ctx, dir, micro, repeat); err != nil {
+					return err
+				}
+			}
+			if want(only, "macros") {
+				return a.benchMacros(ctx, dir, scale)
 			}
 			return nil
 		},
@@ -114,7 +122,7 @@ Figures depend on the machine; the command line and the machine are printed with
 	cmd.Flags().StringVar(&dir, "dir", "bench-out", "working folder (replaced as needed)")
 	cmd.Flags().Float64Var(&scale, "scale", 1.0, "size of the simulated nation")
 	cmd.Flags().IntVar(&repeat, "repeat", 3, "timed repetitions of the load comparison (best is reported)")
-	cmd.Flags().StringSliceVar(&only, "only", nil, "run only these benchmarks: demo, load, pull, land, survey, sbi")
+	cmd.Flags().StringSliceVar(&only, "only", nil, "run only these benchmarks: demo, load, pull, land, survey, sbi, macros")
 	return cmd
 }
 

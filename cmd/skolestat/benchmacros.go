@@ -1,0 +1,72 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/skolestat/skolestat/internal/warehouse"
+)
+
+// benchMacros times the analysts' macros (sql/scripts/mart_macros.sql) on
+// the demo's warehouse in dir (built by the demo benchmark, or here when it
+// did not run): each call's rows fetched in full, eleven times after one
+// warm-up, median reported. Target: under 50 ms each.
+func (a *app) benchMacros(ctx context.Context, dir string, scale float64) error {
+	wh := filepath.Join(dir, "demo", "warehouse.duckdb")
+	if _, err := os.Stat(wh); err != nil {
+		if err := a.benchDemo(ctx, dir, scale); err != nil {
+			return err
+		}
+	}
+	rd, err := warehouse.OpenReader(ctx, wh)
+	if err != nil {
+		return err
+	}
+	defer rd.Close()
+	var year int
+	if err := rd.QueryRow(ctx, `SELECT max(year) FROM mart.indicator WHERE indicator = 'grunnskolepoeng' AND unit_type = 'municipality'`, nil, &year); err != nil {
+		return fmt.Errorf("finding the newest year: %w", err)
+	}
+	calls := []struct{ name, sql string }{
+		{"asss_compare", fmt.Sprintf(`SELECT * FROM mart.asss_compare('grunnskolepoeng', %d)`, year)},
+		{"trend", fmt.Sprintf(`SELECT * FROM mart.trend('4601', 'grunnskolepoeng', %d, %d)`, year-5, year)},
+		{"cost_vs_results", fmt.Sprintf(`SELECT * FROM mart.cost_vs_results(%d)`, year)},
+		{"schools_of", fmt.Sprintf(`SELECT * FROM mart.schools_of('4601', %d)`, year-1)},
+	}
+	fmt.Fprintf(a.stdout, "\nanalysts' macros on %s (year %d), median of 11 after a warm-up\n", wh, year)
+	for _, c := range calls {
+		var times []time.Duration
+		var n int
+		for i := 0; i < 12; i++ {
+			start := time.Now()
+			rows, err := rd.Query(ctx, c.sql)
+			if err != nil {
+				return fmt.Errorf("%s: %w", c.name, err)
+			}
+			n = 0
+			for rows.Next() {
+				n++
+			}
+			err = rows.Err()
+			rows.Close()
+			if err != nil {
+				return fmt.Errorf("%s: %w", c.name, err)
+			}
+			if i > 0 {
+				times = append(times, time.Since(start))
+			}
+		}
+		slices.Sort(times)
+		med := times[len(times)/2]
+		verdict := "meets"
+		if med >= 50*time.Millisecond {
+			verdict = "MISSES"
+		}
+		fmt.Fprintf(a.stdout, "  %-16s %7.1f ms  %6d rows   target < 50 ms (%s)\n", c.name, float64(med.Microseconds())/1000, n, verdict)
+	}
+	return nil
+}
