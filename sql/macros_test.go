@@ -186,3 +186,23 @@ func TestCostVsResultsByHand(t *testing.T) {
 		t.Errorf("cost_vs_results(2022): %v, want %v", got, want)
 	}
 }
+
+func TestWideTablesAndRunByHand(t *testing.T) {
+	b := analystWarehouse(t)
+	// The preferred value per municipality and year as a column: Oslo's
+	// published 43 in 2021 (not the computed 43.3, not SSB's 99 that no
+	// definition reads); KOSTRA and GSI under resources.
+	if got := rowsOf(t, b, `SELECT grunnskolepoeng FROM mart.results_wide WHERE municipality_code = '0301' AND year = 2021`); strings.Join(got, " ") != "43" {
+		t.Errorf("results_wide 0301 2021 grunnskolepoeng = %v, want 43", got)
+	}
+	if got := rowsOf(t, b, `SELECT pupils FROM mart.resources_wide WHERE municipality_code = '0301' AND year = 2022`); strings.Join(got, " ") != "61200" {
+		t.Errorf("resources_wide 0301 2022 pupils = %v, want 61200", got)
+	}
+	if got := rowsOf(t, b, `SELECT absence_days FROM mart.learning_environment_wide WHERE municipality_code = '4601' AND year = 2021`); strings.Join(got, " ") != "4" {
+		t.Errorf("learning_environment_wide 4601 2021 absence_days = %v, want 4", got)
+	}
+	// No run published yet in this warehouse: run_id is null, on every row.
+	if got := rowsOf(t, b, `SELECT count(*), count(run_id) FROM mart.indicator`); len(got) != 1 || !strings.HasSuffix(got[0], "|0") {
+		t.Errorf("rows and run ids of mart.indicator: %v", got)
+	}
+}

@@ -76,6 +76,7 @@ SELECT DISTINCT indicator, level, name_nb, name_en, domain, unit, higher_is_bett
 FROM mart.indicator_definition WHERE source LIKE 'udir:survey:%';
 
 CREATE OR REPLACE VIEW mart.indicator AS
+SELECT *, (SELECT max(run_id) FROM meta.runs WHERE status = 'published') AS run_id FROM (
 SELECT 'municipality' AS unit_type, f.municipality_code AS unit_code, f.municipality_name AS unit_name,
        f.year, f.period_kind, d.indicator, d.level, 'all' AS subgroup,
        f.value, NULL::BIGINT AS n, f.status, f.source, false AS computed
@@ -99,9 +100,10 @@ FROM mart.sbi_school WHERE model = 'fixed'
 UNION ALL
 SELECT unit_type, unit_code, NULL, split_part(window_label, '+', 1)::INTEGER, 'window', 'school_contribution', level, 'all',
        effect, n_pupils, status, 'transform:sbi', true
-FROM mart.sbi_aggregate WHERE model = 'fixed';
+FROM mart.sbi_aggregate WHERE model = 'fixed'
+);
 
-COMMENT ON VIEW mart.indicator IS 'Every indicator published or computed, long: one row per unit, year, indicator, level and subgroup (and source). Suppressed values have status suppressed and no value, never 0. School contribution rows carry the caveat of mart.sbi_school: not a measure of quality; never compare levels.';
+COMMENT ON VIEW mart.indicator IS 'Every indicator published or computed, long: one row per unit, year, indicator, level and subgroup (and source), with run_id, the run that published the warehouse state it is read from (a source the run found unchanged keeps what an earlier run landed). Suppressed values have status suppressed and no value, never 0. School contribution rows carry the caveat of mart.sbi_school: not a measure of quality; never compare levels.';
 
 -- One row per unit, year, indicator, level and subgroup: the published
 -- value when a source publishes it, else skolestat's computed one.
@@ -110,3 +112,46 @@ SELECT * FROM mart.indicator
 QUALIFY row_number() OVER (PARTITION BY unit_type, unit_code, year, indicator, level, subgroup ORDER BY computed, source) = 1;
 
 COMMENT ON VIEW mart.indicator_preferred IS 'mart.indicator with one row per unit, year, indicator, level and subgroup: the published value where a source publishes it, else the computed one.';
+
+-- Wide convenience tables per domain: one row per municipality and year
+-- (the year as mart.indicator has it: a school year's autumn year, a
+-- KOSTRA calendar year, a window's year - see period_kind there),
+-- one column per indicator and level (indicator_level, e.g.
+-- national_test_reading_5), the preferred value; suppressed or missing
+-- values are NULL here (their status is in mart.indicator). Built from the
+-- definitions at build time, so a new indicator appears as a new column.
+CREATE OR REPLACE TABLE mart.results_wide AS
+PIVOT (
+    SELECT i.unit_code AS municipality_code, m.name AS municipality_name, i.year,
+           i.indicator || CASE WHEN i.level = 'all' THEN '' ELSE '_' || replace(i.level, '-', '_') END AS col, i.value
+    FROM mart.indicator_preferred AS i
+    JOIN (SELECT DISTINCT indicator, domain FROM mart.indicator_definition) AS d USING (indicator)
+    LEFT JOIN core.municipalities AS m ON m.municipality_code = i.unit_code
+    WHERE d.domain = 'results' AND i.unit_type = 'municipality' AND i.subgroup = 'all'
+) ON col USING first(value) GROUP BY municipality_code, municipality_name, year
+ORDER BY municipality_code, year;
+COMMENT ON TABLE mart.results_wide IS 'Results by municipality and year, one column per indicator and level (from mart.indicator_preferred): grunnskolepoeng, national tests, school contribution. NULL where the value is suppressed or missing (see mart.indicator for the status). The school contribution is not a measure of quality; never compare its levels.';
+
+CREATE OR REPLACE TABLE mart.learning_environment_wide AS
+PIVOT (
+    SELECT i.unit_code AS municipality_code, m.name AS municipality_name, i.year,
+           i.indicator || CASE WHEN i.level = 'all' THEN '' ELSE '_' || replace(i.level, '-', '_') END AS col, i.value
+    FROM mart.indicator_preferred AS i
+    JOIN (SELECT DISTINCT indicator, domain FROM mart.indicator_definition) AS d USING (indicator)
+    LEFT JOIN core.municipalities AS m ON m.municipality_code = i.unit_code
+    WHERE d.domain = 'learning_environment' AND i.unit_type = 'municipality' AND i.subgroup = 'all'
+) ON col USING first(value) GROUP BY municipality_code, municipality_name, year
+ORDER BY municipality_code, year;
+COMMENT ON TABLE mart.learning_environment_wide IS 'Learning environment by municipality and year, one column per indicator and grade (Elevundersøkelsen indices EUIndeks_..., the bullying share EUIndeks_1398, absence). NULL where suppressed or missing (see mart.indicator).';
+
+CREATE OR REPLACE TABLE mart.resources_wide AS
+PIVOT (
+    SELECT i.unit_code AS municipality_code, m.name AS municipality_name, i.year,
+           i.indicator || CASE WHEN i.level = 'all' THEN '' ELSE '_' || replace(i.level, '-', '_') END AS col, i.value
+    FROM mart.indicator_preferred AS i
+    JOIN (SELECT DISTINCT indicator, domain FROM mart.indicator_definition) AS d USING (indicator)
+    LEFT JOIN core.municipalities AS m ON m.municipality_code = i.unit_code
+    WHERE d.domain = 'resources' AND i.unit_type = 'municipality' AND i.subgroup = 'all'
+) ON col USING first(value) GROUP BY municipality_code, municipality_name, year
+ORDER BY municipality_code, year;
+COMMENT ON TABLE mart.resources_wide IS 'Resources by municipality and year (KOSTRA: calendar years; GSI: school years), one column per indicator. NULL where suppressed or missing (see mart.indicator).';
