@@ -41,6 +41,7 @@ CREATE TABLE mart.municipality_figures AS SELECT * FROM (VALUES
  ('udir:grade_points', 'grunnskolepoeng', '', '0301', 'Oslo', '03', 2023, 'school_year', 44.0, 'ok', '0301'),
  ('udir:grade_points', 'grunnskolepoeng', '', '4601', 'Bergen', '46', 2023, 'school_year', 41.0, 'ok', '4601'),
  ('udir:grade_points', 'grunnskolepoeng', '', '3203', 'Asker', '32', 2023, 'school_year', 46.0, 'ok', '3025'),
+ ('udir:grade_points', 'grunnskolepoeng', '', '0', 'Hele landet', NULL, 2023, 'school_year', 42.4, 'ok', '0'),
  ('udir:absence', 'absence_mean_days', '', '0301', 'Oslo', '03', 2021, 'school_year', 5.0, 'ok', '0301'),
  ('udir:absence', 'absence_mean_days', '', '4601', 'Bergen', '46', 2021, 'school_year', 4.0, 'ok', '4601'),
  ('ssb:12255', 'grunnskolepoeng', '', '0301', 'Oslo', '03', 2021, 'calendar', 99.0, 'ok', '0301'),
@@ -116,11 +117,12 @@ func TestASSSCompareByHand(t *testing.T) {
 			"0301|42.0|ok|41.5|-|1|2|0.5|1.012",
 			"4601|41.0|ok|41.5|-|2|2|-0.5|0.988",
 			"3301|-|not_comparable|41.5|-|-|2|-|-"}},
-		// 2023: twelve members; (44 + 41 + 46) / 3 = 43.6667.
+		// 2023: twelve members; (44 + 41 + 46) / 3 = 43.6667; the nation
+		// as udir publishes it (region 0).
 		{2023, 12, []string{
-			"3203|46.0|ok|43.6667|-|1|3|2.3333|1.0534",
-			"0301|44.0|ok|43.6667|-|2|3|0.3333|1.0076",
-			"4601|41.0|ok|43.6667|-|3|3|-2.6667|0.9389"}},
+			"3203|46.0|ok|43.6667|42.4|1|3|2.3333|1.0534",
+			"0301|44.0|ok|43.6667|42.4|2|3|0.3333|1.0076",
+			"4601|41.0|ok|43.6667|42.4|3|3|-2.6667|0.9389"}},
 	} {
 		got := rowsOf(t, b, strings.ReplaceAll(q, "%d", strconv.Itoa(c.year)))
 		if strings.Join(got, "\n") != strings.Join(c.want, "\n") {
@@ -147,8 +149,9 @@ func TestTrendByHand(t *testing.T) {
 	if strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Errorf("trend(0301):\n%v\nwant\n%v", got, want)
 	}
-	// The nation's series comes from the computed grunnskolepoeng.
-	if got := rowsOf(t, b, `SELECT year, value, source FROM mart.trend('0', 'grunnskolepoeng', 2019, 2023)`); strings.Join(got, " ") != "2021|42.2|transform:gsp" {
+	// The nation's series: computed where udir publishes no national row
+	// (2021), udir's where it does (2023).
+	if got := rowsOf(t, b, `SELECT year, value, source FROM mart.trend('0', 'grunnskolepoeng', 2019, 2023)`); strings.Join(got, " ") != "2021|42.2|transform:gsp 2023|42.4|udir:grade_points" {
 		t.Errorf("trend(0) = %v", got)
 	}
 }

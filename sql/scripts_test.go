@@ -127,7 +127,11 @@ func TestMunicipalityFiguresInTodaysCodes(t *testing.T) {
 		 (2023, 'municipality', '3001', 'Halden', -1, 8, 'reading', 'participants', 250, 'ok'),
 		 (2023, 'municipality', '3002', 'Moss', -2, 8, 'reading', 'scale_score', NULL, 'suppressed'),
 		 (2023, 'municipality', '3002', 'Moss', -2, 8, 'reading', 'uncertainty', NULL, 'suppressed'),
-		 (2023, 'municipality', '3002', 'Moss', -2, 8, 'reading', 'participants', NULL, 'suppressed');
+		 (2023, 'municipality', '3002', 'Moss', -2, 8, 'reading', 'participants', NULL, 'suppressed'),
+		 (2021, 'municipality', '3002', 'Moss', -2, 5, 'reading', 'scale_score', 50, 'ok'),
+		 (2021, 'municipality', '3002', 'Moss', -2, 5, 'reading', 'participants', 100, 'ok'),
+		 (2021, 'municipality', '3003', 'Rygge', -3, 5, 'reading', 'scale_score', 53, 'ok'),
+		 (2021, 'municipality', '3003', 'Rygge', -3, 5, 'reading', 'participants', 50, 'ok');
 		INSERT INTO raw.udir_gsi VALUES
 		 (2023, 'municipality', '3002', 'Moss', -2, 'pupils', 120, 'ok'),
 		 (2023, 'municipality', '3003', 'Rygge', -3, 'pupils', 80, 'ok'),
@@ -192,6 +196,10 @@ func TestMunicipalityFiguresInTodaysCodes(t *testing.T) {
 		// merger cannot be rebuilt from the parts.
 		"survey_score|grade=7,measure=EUIndeks_1379|3101|2023":         ok(4.1, "3001"),
 		"survey_share_bullied|grade=7,measure=EUIndeks_1398|3199|2023": none("not_comparable", "3002,3003"),
+		// A mean with its participants: Moss 50 (100 pupils) and Rygge 53
+		// (50) → 3199 = (5000 + 2650) / 150 = 51, pupil-weighted.
+		"national_test_scale_score|grade=5,subject=reading|3199|2021":  ok(51, "3002,3003"),
+		"national_test_participants|grade=5,subject=reading|3199|2021": ok(150, "3002,3003"),
 		// 3002 alone in 2023: 3003 did not report, so the merger is incomplete.
 		"national_test_scale_score|grade=8,subject=reading|3199|2023":  none("incomplete", "3002"),
 		"national_test_participants|grade=8,subject=reading|3199|2023": none("incomplete", "3002"),
@@ -210,6 +218,15 @@ func TestMunicipalityFiguresInTodaysCodes(t *testing.T) {
 		if _, found := want[k]; !found {
 			t.Errorf("unexpected row %s: %+v", k, got[k])
 		}
+	}
+	var harm string
+	if err := b.QueryRow(ctx, `SELECT string_agg(measure || ' ' || municipality_code || ' ' || year || ' ' || coalesce(harmonisation, '-'), '; ' ORDER BY measure, municipality_code, year)
+		FROM mart.municipality_figures WHERE (measure = 'national_test_scale_score' AND breakdown = 'grade=5,subject=reading') OR (measure = 'pupils' AND year = 2023)
+		   OR (measure = 'group_size_2' AND year = 2021)`, nil, &harm); err != nil {
+		t.Fatal(err)
+	}
+	if want := "group_size_2 0 2021 same; group_size_2 3101 2021 same; group_size_2 3199 2021 -; national_test_scale_score 3199 2021 pupil_weighted; pupils 3199 2023 summed"; harm != want {
+		t.Errorf("harmonisation: %s\nwant %s", harm, want)
 	}
 
 	var unmapped string

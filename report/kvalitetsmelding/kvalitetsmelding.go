@@ -195,7 +195,7 @@ func contributionBlock(ctx context.Context, q Querier, code string, from, to int
 		return report.Block{}, fmt.Errorf("reading the school contribution: %w", err)
 	}
 	return report.Block{Title: "Skolebidrag (kommunens offentlige skoler)", Caveat: Caveat, Table: t,
-		Note: "Skolebidrag i skalapoeng (1.–4. og 5.–7. trinn) eller karakterpoeng (8.–10. trinn); intervallet er 95 % i standardavvik.",
+		Note:  "Skolebidrag i skalapoeng (1.–4. og 5.–7. trinn) eller karakterpoeng (8.–10. trinn); intervallet er 95 % i standardavvik.",
 		Query: bind(contributionQuery, args)}, nil
 }
 

@@ -77,7 +77,8 @@ FROM mart.indicator_definition WHERE source LIKE 'udir:survey:%';
 
 CREATE OR REPLACE VIEW mart.indicator AS
 SELECT *, (SELECT max(run_id) FROM meta.runs WHERE status = 'published') AS run_id FROM (
-SELECT 'municipality' AS unit_type, f.municipality_code AS unit_code, f.municipality_name AS unit_name,
+SELECT CASE f.municipality_code WHEN '0' THEN 'nation' ELSE 'municipality' END AS unit_type,
+       f.municipality_code AS unit_code, f.municipality_name AS unit_name,
        f.year, f.period_kind, d.indicator, d.level, 'all' AS subgroup,
        f.value, NULL::BIGINT AS n, f.status, f.source, false AS computed
 FROM mart.municipality_figures AS f
