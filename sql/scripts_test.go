@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	sqltext "github.com/skolestat/skolestat/sql"
@@ -434,5 +435,30 @@ INSERT INTO core.sbi_aggregate VALUES
 	}
 	if got != "1 0" {
 		t.Errorf("rows and published values: %s, want 1 0", got)
+	}
+}
+
+func TestDimensions(t *testing.T) {
+	b := build(t, append(publicTables, "raw.nsr_schools"), municipalityHistory+`
+CREATE TABLE core.schools AS SELECT '974000001' AS school_orgnr;
+INSERT INTO raw.nsr_schools VALUES
+ ('974000001', 'Nord skole', '3199', true, false, 1, 7, '2024-01-01'),
+ ('974000002', 'Fri skole', '0301', true, true, 8, 10, '2024-01-01');`)
+	runScripts(t, b, "core_public", "mart_dimensions")
+	got := rowsOf(t, b, `SELECT municipality_code, valid_from_year, coalesce(valid_to_year::VARCHAR, '-'), today_codes, change_kind FROM mart.municipality ORDER BY municipality_code, valid_from_year`)
+	want := []string{
+		"0301|2020|2023|0301|same", "0301|2024|-|0301|current",
+		"3001|2020|2023|3101|renumbered", "3002|2020|2023|3199|merged", "3003|2020|2023|3199|merged",
+		"3004|2020|2023|3105,3106|split",
+		"3101|2024|-|3101|current", "3105|2024|-|3105|current", "3106|2024|-|3106|current", "3199|2024|-|3199|current",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("mart.municipality:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if got := rowsOf(t, b, `SELECT county_code, valid_from_year, municipalities FROM mart.county ORDER BY ALL`); strings.Join(got, " ") != "03|2020|1 03|2024|1 30|2020|4 31|2024|4" {
+		t.Errorf("mart.county: %v", got)
+	}
+	if got := rowsOf(t, b, `SELECT school_orgnr, county_code, owner, grade_from, grade_to, in_microdata FROM mart.school`); strings.Join(got, " ") != "974000001|31|public|1|7|true 974000002|03|private|8|10|false" {
+		t.Errorf("mart.school: %v", got)
 	}
 }

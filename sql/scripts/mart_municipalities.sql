@@ -87,7 +87,8 @@ SELECT
 FROM resolved AS c
 LEFT JOIN core.municipalities AS m USING (municipality_code)
 UNION ALL
-SELECT source, measure, breakdown, '0', 'Hele landet', NULL, year, period_kind, value, status, '0', 'same'
+SELECT source, measure, breakdown, '0', 'Hele landet', NULL, year, period_kind, value, status, '0',
+       CASE WHEN status = 'ok' THEN 'same' END
 FROM core.municipality_figures
 WHERE region_code = '0'
 ORDER BY measure, breakdown, municipality_code, year;
