@@ -133,6 +133,13 @@ func TestMunicipalityFiguresInTodaysCodes(t *testing.T) {
 		 (2021, 'municipality', '3002', 'Moss', -2, 5, 'reading', 'participants', 100, 'ok'),
 		 (2021, 'municipality', '3003', 'Rygge', -3, 5, 'reading', 'scale_score', 53, 'ok'),
 		 (2021, 'municipality', '3003', 'Rygge', -3, 5, 'reading', 'participants', 50, 'ok');
+		CREATE TABLE raw.udir_transitions AS SELECT * FROM (VALUES
+		 (2021, 202206, '2021-22', 'municipality', '3002', 'Moss', -2, 'GSK_X', '["Andel direkte til videregående"]', 'Andel direkte til videregående', 97.0, 'ok', '97,0'),
+		 (2021, 202206, '2021-22', 'municipality', '3002', 'Moss', -2, 'GSK_X', '["Antall elever"]', 'Antall elever', 100, 'ok', '100'),
+		 (2021, 202206, '2021-22', 'municipality', '3003', 'Rygge', -3, 'GSK_X', '["Andel direkte til videregående"]', 'Andel direkte til videregående', 99.0, 'ok', '99,0'),
+		 (2021, 202206, '2021-22', 'municipality', '3003', 'Rygge', -3, 'GSK_X', '["Antall elever"]', 'Antall elever', 50, 'ok', '50'),
+		 (2021, 202206, '2021-22', 'county', '30', 'Viken', -9, 'GSK_X', '["Antall elever"]', 'Antall elever', 900, 'ok', '900')
+		) v(school_year, year_id, year_name, unit_level, unit_code, unit_name, enhet_id, report, "columns", measure, value, status, raw);
 		INSERT INTO raw.udir_gsi VALUES
 		 (2023, 'municipality', '3002', 'Moss', -2, 'pupils', 120, 'ok'),
 		 (2023, 'municipality', '3003', 'Rygge', -3, 'pupils', 80, 'ok'),
@@ -201,6 +208,10 @@ func TestMunicipalityFiguresInTodaysCodes(t *testing.T) {
 		// (50) → 3199 = (5000 + 2650) / 150 = 51, pupil-weighted.
 		"national_test_scale_score|grade=5,subject=reading|3199|2021":  ok(51, "3002,3003"),
 		"national_test_participants|grade=5,subject=reading|3199|2021": ok(150, "3002,3003"),
+		// Transitions to upper secondary, landed as udir sends them: Moss
+		// 97 % of 100, Rygge 99 % of 50 → 3199 = (9700 + 4950) / 150.
+		"transition_share||3199|2021":  ok((9700.0+4950)/150, "3002,3003"),
+		"transition_pupils||3199|2021": ok(150, "3002,3003"),
 		// 3002 alone in 2023: 3003 did not report, so the merger is incomplete.
 		"national_test_scale_score|grade=8,subject=reading|3199|2023":  none("incomplete", "3002"),
 		"national_test_participants|grade=8,subject=reading|3199|2023": none("incomplete", "3002"),

@@ -85,7 +85,9 @@ func Build(ctx context.Context, q Querier, opt Options) (report.Document, error)
 			{"Nasjonale prøver 5. trinn, regning", "national_test_numeracy", "5", "skalapoeng", 0},
 			{"Nasjonale prøver 8. trinn, lesing", "national_test_reading", "8", "skalapoeng", 0},
 		}},
-		{"Gjennomføring", "Lageret har ennå ingen tall for gjennomføring og frafall i videregående opplæring; delen fylles når kildene er lastet.", nil},
+		{"Gjennomføring", "Overgangen fra grunnskolen: andelen elever som går direkte videre til videregående opplæring høsten etter 10. trinn (Utdanningsdirektoratet, tabell OvergangerG). Gjennomføring og frafall i videregående opplæring er fylkeskommunens og er ikke med her.", []series{
+			{"Direkte overgang til videregående opplæring", "transition_upper_secondary", "all", "prosent", 1},
+		}},
 		{"Læringsmiljø", "Elevundersøkelsen: indekser fra 1 til 5 (høyere er bedre) og andelen elever som opplever mobbing (lavere er bedre).", []series{
 			{"Trivsel, 7. trinn", "EUIndeks_1379", "7", "indeks", 1},
 			{"Trivsel, 10. trinn", "EUIndeks_1379", "10", "indeks", 1},

@@ -133,6 +133,14 @@ COMMENT ON COLUMN core.published_national_tests.status IS 'Status of the scale s
 -- period_start is the day whose classification the codes follow: 1
 -- January for SSB's calendar-year tables, 1 October of the autumn year for
 -- udir's school years (the count date of the school statistics).
+-- raw.udir_transitions (udir's table OvergangerG, found by discovery) is
+-- not created when udir lists no such page: then no transitions.
+CREATE TABLE IF NOT EXISTS raw.udir_transitions (
+    school_year INTEGER, year_id BIGINT, year_name VARCHAR, unit_level VARCHAR, unit_code VARCHAR,
+    unit_name VARCHAR, enhet_id BIGINT, report VARCHAR, "columns" VARCHAR, measure VARCHAR,
+    value DOUBLE, status VARCHAR, raw VARCHAR
+);
+
 CREATE OR REPLACE TABLE core.municipality_figures AS
 WITH ssb AS (
     SELECT
@@ -218,6 +226,17 @@ figures AS (
     WHERE unit_level = 'municipality' AND owner = 'all' AND gender = 'all'
       AND statistic IN ('score', 'share_bullied', 'share_participated')
       AND NOT (statistic = 'score' AND measure_code = 'EUIndeks_1398')
+    UNION ALL
+    -- udir: transitions from grunnskole to upper secondary (OvergangerG,
+    -- landed as sent): the share is a mean over the pupils, who are a
+    -- count. The labels are the emulator's guess (docs/sources.md): check
+    -- them against a live run.
+    SELECT 'udir:transitions',
+           CASE measure WHEN 'Antall elever' THEN 'transition_pupils' ELSE 'transition_share' END,
+           '', unit_code, school_year, 'school_year', value, status, measure = 'Antall elever'
+    FROM raw.udir_transitions
+    WHERE unit_level = 'municipality' AND school_year IS NOT NULL
+      AND measure IN ('Andel direkte til videregående', 'Antall elever')
     UNION ALL
     -- udir: national tests by municipality (the score is a mean, the
     -- participants a count).

@@ -38,7 +38,8 @@ SELECT * FROM (VALUES
     ('group_size_2', 'all', 'Gruppestørrelse 2', 'Group size 2 (pupils per teacher)', 'resources', 'pupils', NULL, 'ssb:12255', 'group_size_2', ''),
     ('share_special_education', 'all', 'Andel elever med spesialundervisning', 'Share of pupils with special education', 'resources', 'per cent', NULL, 'ssb:12222', 'share_special_education', ''),
     ('pupils', 'all', 'Elever', 'Pupils', 'resources', 'pupils', NULL, 'udir:gsi', 'pupils', ''),
-    ('absence_days', 'all', 'Fravær, gjennomsnitt dager', 'Absence, mean days', 'learning_environment', 'days', false, 'udir:absence', 'absence_mean_days', '')
+    ('absence_days', 'all', 'Fravær, gjennomsnitt dager', 'Absence, mean days', 'learning_environment', 'days', false, 'udir:absence', 'absence_mean_days', ''),
+    ('transition_upper_secondary', 'all', 'Direkte overgang til videregående opplæring', 'Direct transition to upper secondary school', 'completion', 'per cent', true, 'udir:transitions', 'transition_share', '')
 ) AS v(indicator, level, name_nb, name_en, domain, unit, higher_is_better, source, measure, breakdown)
 UNION ALL
 SELECT 'national_test_' || subject, grade::VARCHAR, 'Nasjonal prøve ' || grade || '. trinn ' || subject_nb || ', skalapoeng',
@@ -59,7 +60,7 @@ COMMENT ON COLUMN mart.indicator_definition.indicator IS 'Indicator code, as in 
 COMMENT ON COLUMN mart.indicator_definition.level IS 'The grade (5, 7, 8, 9, 10), the SBI level (1-4, 5-7, 8-10), or all.';
 COMMENT ON COLUMN mart.indicator_definition.name_nb IS 'Name in Norwegian (bokmål).';
 COMMENT ON COLUMN mart.indicator_definition.name_en IS 'Name in English.';
-COMMENT ON COLUMN mart.indicator_definition.domain IS 'results, learning_environment or resources.';
+COMMENT ON COLUMN mart.indicator_definition.domain IS 'results, completion, learning_environment or resources.';
 COMMENT ON COLUMN mart.indicator_definition.unit IS 'Unit of the value.';
 COMMENT ON COLUMN mart.indicator_definition.higher_is_better IS 'true when a higher value is better, false when lower is, null when neither (resources).';
 COMMENT ON COLUMN mart.indicator_definition.source IS 'The source of mart.municipality_figures read, or transform:<name> for a computed indicator.';

@@ -30,7 +30,8 @@ weights(source, measure, weight_measure) AS (VALUES
     ('udir:grade_points', 'grunnskolepoeng', 'gsp_pupils'),
     ('udir:national_tests', 'national_test_scale_score', 'national_test_participants'),
     ('udir:absence', 'absence_mean_days', 'absence_pupils'),
-    ('udir:absence', 'absence_mean_hours', 'absence_pupils')
+    ('udir:absence', 'absence_mean_hours', 'absence_pupils'),
+    ('udir:transitions', 'transition_share', 'transition_pupils')
 ),
 weighted AS (
     SELECT m.source, m.measure, m.breakdown, m.to_code, m.year, m.period_kind,
