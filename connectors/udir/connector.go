@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -27,8 +28,9 @@ import (
 // The connector "udir": the reports of udir's report API, each kind of
 // report to its own stream (reports.go): national tests, grunnskolepoeng,
 // grades, GSI and absence, one row per unit, year, measure and the
-// report's other dimensions; and the published school contribution, whose
-// report pages are found rather than named (contribution.go).
+// report's other dimensions; and the published school contribution and
+// the transitions to upper secondary, whose report pages are found rather
+// than named (discovery.go) and landed generically (discovered.go).
 //
 // For each report it reads the Rapportside (for the data and filterVerdier
 // endpoints: never hard-coded, udir changes their versions), then the
@@ -76,21 +78,36 @@ type Config struct {
 	Level string `yaml:"level"`
 	// SchoolContribution turns the stream StreamSchoolContribution on
 	// (unset: on). Its report pages are not named by Reports but found:
-	// every read lists the report pages and reads those of the grunnskole
+	// a read lists the report pages and reads those of the grunnskole
 	// (code GSK_…) to find the ones whose data is the table SkolebidragG
-	// (contribution.go). Years does not apply to it: it reads every year
-	// its pages offer.
+	// (discovery.go, discovered.go). Years does not apply to it: it reads
+	// every year its pages offer.
 	SchoolContribution *bool `yaml:"school_contribution"`
+	// Transitions turns the stream StreamTransitions on (unset: on): the
+	// transitions from grunnskole to upper secondary, table OvergangerG,
+	// whose pages are found by the same discovery (one listing serves
+	// both) and landed in the same way; Years does not apply either.
+	Transitions *bool `yaml:"transitions"`
 }
 
-// schoolContribution is Config.SchoolContribution with its default.
-func (c Config) schoolContribution() bool {
-	return c.SchoolContribution == nil || *c.SchoolContribution
+// discoveredOn says whether the discovered stream is on: Config's
+// SchoolContribution or Transitions with its default (on).
+func (c Config) discoveredOn(stream string) bool {
+	var on *bool
+	switch stream {
+	case StreamSchoolContribution:
+		on = c.SchoolContribution
+	case StreamTransitions:
+		on = c.Transitions
+	default:
+		return false
+	}
+	return on == nil || *on
 }
 
 func init() {
 	connectors.Default.Register("udir", connectors.Factory{
-		Doc: "udir's report API: national tests, grunnskolepoeng, grades, GSI, absence and the published school contribution by county, municipality or school",
+		Doc: "udir's report API: national tests, grunnskolepoeng, grades, GSI, absence, the published school contribution and the transitions to upper secondary by county, municipality or school",
 		New: func() any {
 			return &Config{BaseURL: DefaultBaseURL, Reports: slices.Clone(DefaultReports), Level: LevelMunicipalities}
 		},
@@ -112,6 +129,10 @@ type Source struct {
 	kinds map[string]Kind // report code → kind
 	http  *httpclient.Client
 	log   *slog.Logger
+	// discovery is the report pages found for the discovered streams
+	// (discovery.go), once per Source.
+	discoveryMu sync.Mutex
+	discovery   *discovery
 }
 
 // New checks cfg, fills its defaults and returns a Source fetching through
@@ -171,9 +192,10 @@ func (s *Source) Check(ctx context.Context) (string, error) {
 }
 
 // Streams lists the streams of the configured reports, in the order of
-// their first report, then the school contribution when it is on (an
-// optional stream: udir may publish no page of it) and the unit dimension
-// (unitstream.go). It makes no request.
+// their first report, then the discovered streams that are on (the
+// school contribution and the transitions: optional streams, udir may
+// list no page of them) and the unit dimension (unitstream.go). It makes
+// no request.
 func (s *Source) Streams(context.Context) ([]connectors.Stream, error) {
 	var out []connectors.Stream
 	for _, code := range s.cfg.Reports {
@@ -182,8 +204,10 @@ func (s *Source) Streams(context.Context) ([]connectors.Stream, error) {
 			out = append(out, connectors.Stream{Name: spec.stream, Description: spec.description, Schema: spec.schema})
 		}
 	}
-	if s.cfg.schoolContribution() {
-		out = append(out, schoolContributionStream)
+	for _, st := range discoveredStreams {
+		if s.cfg.discoveredOn(st.Name) {
+			out = append(out, st)
+		}
 	}
 	return append(out, unitsStream), nil
 }
@@ -203,8 +227,8 @@ func (s *Source) Read(ctx context.Context, stream string, from connectors.Checkp
 	switch {
 	case stream == StreamUnits:
 		return s.readUnits(ctx, from)
-	case stream == StreamSchoolContribution && s.cfg.schoolContribution():
-		return s.readSchoolContribution(ctx, from)
+	case s.cfg.discoveredOn(stream):
+		return s.readDiscovered(ctx, stream, from)
 	}
 	var reports []string
 	var spec kindSpec
@@ -268,11 +292,16 @@ type reading struct {
 	units    map[string]bool // the keys of the rows so far: year, level, code and selection
 }
 
-// get fetches a path relative to the base URL.
+// get fetches a path relative to the base URL, counting the request.
 func (r *reading) get(ctx context.Context, path string, what string) (string, []byte, error) {
-	endpoint := r.src.cfg.BaseURL + "/" + strings.TrimLeft(path, "/")
 	r.requests++
-	resp, err := r.src.http.Get(ctx, endpoint, nil)
+	return r.src.get(ctx, path, what)
+}
+
+// get fetches a path relative to the base URL.
+func (s *Source) get(ctx context.Context, path string, what string) (string, []byte, error) {
+	endpoint := s.cfg.BaseURL + "/" + strings.TrimLeft(path, "/")
+	resp, err := s.http.Get(ctx, endpoint, nil)
 	if err != nil {
 		return endpoint, nil, fmt.Errorf("udir: reading %s: %w", what, err)
 	}

@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -47,7 +48,14 @@ func readContribution(t *testing.T, cfg Config, from connectors.Checkpoint) ([]c
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := src.Read(context.Background(), StreamSchoolContribution, from)
+	return readDiscovered(t, src, StreamSchoolContribution, from)
+}
+
+// readDiscovered reads a discovered stream (school contribution or
+// transitions) from src.
+func readDiscovered(t *testing.T, src *Source, stream string, from connectors.Checkpoint) ([]crow, connectors.Batches, error) {
+	t.Helper()
+	b, err := src.Read(context.Background(), stream, from)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -55,7 +63,7 @@ func readContribution(t *testing.T, cfg Config, from connectors.Checkpoint) ([]c
 	var out []crow
 	for b.Next() {
 		r := b.RecordBatch()
-		if !r.Schema().Equal(SchoolContributionSchema) {
+		if !r.Schema().Equal(SchoolContributionSchema) || !r.Schema().Equal(TransitionsSchema) {
 			t.Fatalf("schema %s", r.Schema())
 		}
 		str := func(c, i int) string { return r.Column(c).(*array.String).Value(i) }
@@ -75,14 +83,13 @@ func readContribution(t *testing.T, cfg Config, from connectors.Checkpoint) ([]c
 	return out, b, b.Err()
 }
 
-// renamed serves the emulator with the school contribution's page under
-// another code, so that a connector that found it by its code would not:
-// every answer says newKode for the emulator's code, and a request for
-// newKode's page is served the emulator's. It counts the requests for
-// each report page.
-func renamed(t *testing.T, newKode string) (*httptest.Server, map[string]int, *sync.Mutex) {
+// renamed serves the emulator with the page of the emulator-only code
+// emulated under another code, so that a connector that found it by its
+// code would not: every answer says newKode for the emulator's code, and
+// a request for newKode's page is served the emulator's. It counts the
+// requests for each report page and for the list (under "").
+func renamed(t *testing.T, emulated, newKode string) (*httptest.Server, map[string]int, *sync.Mutex) {
 	t.Helper()
-	const emulated = "GSK_Skolebidrag_EMULATED"
 	em, err := emulator.New(context.Background(), emulator.Options{Data: nation})
 	if err != nil {
 		t.Fatal(err)
@@ -91,6 +98,11 @@ func renamed(t *testing.T, newKode string) (*httptest.Server, map[string]int, *s
 	var mu sync.Mutex
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		const page = "/rest/v1/Rapportside/"
+		if strings.HasSuffix(r.URL.Path, "/rest/v1/Rapportside") {
+			mu.Lock()
+			pages[""]++
+			mu.Unlock()
+		}
 		if i := strings.Index(r.URL.Path, page); i >= 0 {
 			kode := r.URL.Path[i+len(page):]
 			mu.Lock()
@@ -164,15 +176,15 @@ func readWindowTruth(t *testing.T) []windowTruth {
 // significance flag as a label.
 func TestSchoolContributionDiscovered(t *testing.T) {
 	const kode = "GSK_Q_0417"
-	srv, pages, mu := renamed(t, kode)
+	srv, pages, mu := renamed(t, "GSK_Skolebidrag_EMULATED", kode)
 	cfg := Config{BaseURL: srv.URL + emulator.UdirPrefix, Reports: []string{"GSK_GSPoeng"}, Level: LevelSchools}
 	rows, b, err := readContribution(t, cfg, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	mu.Lock()
-	wantPages := map[string]int{"GSK_NP_Geografisk": 1, "GSK_NP_Geo_Trinn5": 1, "GSK_GSPoeng": 1, "GSK_GSKarakterer": 1,
-		"GSK_Elev_Skol": 1, "GSK_fravaer": 1, kode: 1}
+	wantPages := map[string]int{"": 1, "GSK_NP_Geografisk": 1, "GSK_NP_Geo_Trinn5": 1, "GSK_GSPoeng": 1, "GSK_GSKarakterer": 1,
+		"GSK_Elev_Skol": 1, "GSK_fravaer": 1, "GSK_Overganger_EMULATED": 1, kode: 1}
 	if !reflect.DeepEqual(pages, wantPages) {
 		t.Errorf("report pages read %v, want each listed page once: %v", pages, wantPages)
 	}
@@ -335,9 +347,10 @@ func page(kode, data string) string {
 		`"filterDefaultVerdier":{"EnhetID":[-12]},"rapportElementer":[{"dataEndepunkt":%q}]},"tekster":{}}`, kode, data)
 }
 
-// TestSchoolContributionAbsent: a list with no page of SkolebidragG makes
-// the stream absent, not a failure; only the grunnskole pages are read,
-// and a listed page that is missing or of another shape is skipped.
+// TestSchoolContributionAbsent: a list with no page of SkolebidragG (or
+// OvergangerG) makes the stream absent, not a failure; only the
+// grunnskole pages are read, once for both streams, and a listed page
+// that is missing or of another shape is skipped.
 func TestSchoolContributionAbsent(t *testing.T) {
 	list := `[{"id":1,"kode":"GSK_GSPoeng","navn":"Grunnskolepoeng"},{"id":2,"kode":"VGO_Skolebidrag_Del_Bes"},` +
 		`{"id":3,"kode":"GSK_EU_mobbing"},{"id":4,"kode":"GSK_Odd"},{"id":5,"kode":"BHG_Skolebidrag"}]`
@@ -346,10 +359,18 @@ func TestSchoolContributionAbsent(t *testing.T) {
 		"GSK_Odd":                 `{"rappside":{"kode":"GSK_Odd","rapportElementer":[]}}`,
 		"VGO_Skolebidrag_Del_Bes": page("VGO_Skolebidrag_Del_Bes", "rest/v1/Statistikk/GSK/SkolebidragG/1/1/data"),
 	})
-	_, _, err := readContribution(t, Config{BaseURL: srv.URL, Reports: []string{"GSK_GSPoeng"}}, nil)
-	var pe *connectors.PayloadError
-	if !errors.Is(err, connectors.ErrStreamAbsent) || errors.As(err, &pe) {
-		t.Fatalf("got %v; want the stream absent", err)
+	src, err := New(Config{BaseURL: srv.URL, Reports: []string{"GSK_GSPoeng"}}, emulatortest.Client())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The transitions are absent too, from the same discovery: no
+	// request more.
+	for _, stream := range []string{StreamSchoolContribution, StreamTransitions} {
+		_, _, err := readDiscovered(t, src, stream, nil)
+		var pe *connectors.PayloadError
+		if !errors.Is(err, connectors.ErrStreamAbsent) || errors.As(err, &pe) {
+			t.Fatalf("%s: got %v; want the stream absent", stream, err)
+		}
 	}
 	for path, want := range map[string]int{
 		"/rest/v1/Rapportside": 1, "/rest/v1/Rapportside/GSK_GSPoeng": 1, "/rest/v1/Rapportside/GSK_EU_mobbing": 1,
@@ -428,42 +449,56 @@ func TestContributionYears(t *testing.T) {
 		`"SkoleAarID":[{"indeks":0,"id":20242025,"kode":"20242025","navn":"2024-25"},{"indeks":1,"id":20232025,"kode":"x","navn":"2023-25"}]}`
 	for _, c := range []struct {
 		filter string
-		want   []contributionYear
+		want   []pageYear
 	}{
-		{"TidID", []contributionYear{{2021, "2021", 0}, {202206, "2020-21 og 2021-22", 0}, {202306, "2022-23", 2022}, {202406, "2023-24", 2023}}},
-		{"SkoleAarID", []contributionYear{{20232025, "2023-25", 0}, {20242025, "2024-25", 2024}}},
+		{"TidID", []pageYear{{2021, "2021", 0}, {202206, "2020-21 og 2021-22", 0}, {202306, "2022-23", 2022}, {202406, "2023-24", 2023}}},
+		{"SkoleAarID", []pageYear{{20232025, "2023-25", 0}, {20242025, "2024-25", 2024}}},
 	} {
-		got, err := contributionYears([]byte(fv), c.filter)
+		got, err := pageYears([]byte(fv), c.filter)
 		if err != nil || !reflect.DeepEqual(got, c.want) {
 			t.Errorf("%s: %+v, %v; want %+v", c.filter, got, err, c.want)
 		}
 	}
-	if _, err := contributionYears([]byte(`{"TidID":[{"indeks":0,"id":202406,"kode":"a","navn":"2023-24"},{"indeks":1,"id":202406,"kode":"b","navn":"2023-24"}]}`), "TidID"); err == nil {
+	if _, err := pageYears([]byte(`{"TidID":[{"indeks":0,"id":202406,"kode":"a","navn":"2023-24"},{"indeks":1,"id":202406,"kode":"b","navn":"2023-24"}]}`), "TidID"); err == nil {
 		t.Error("a year offered twice accepted")
 	}
 }
 
-// TestSchoolContributionOff: school_contribution false drops the stream.
-func TestSchoolContributionOff(t *testing.T) {
+// TestDiscoveredStreamsOff: school_contribution or transitions false
+// drops that stream and leaves the other.
+func TestDiscoveredStreamsOff(t *testing.T) {
 	off := false
-	src, err := New(Config{Reports: []string{"GSK_GSPoeng"}, SchoolContribution: &off}, emulatortest.Client())
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, _ := src.Streams(context.Background())
-	for _, s := range st {
-		if s.Name == StreamSchoolContribution {
-			t.Errorf("stream %s listed with school_contribution false", s.Name)
+	for _, c := range []struct {
+		cfg      Config
+		off, on  string
+		switched string
+	}{
+		{Config{SchoolContribution: &off}, StreamSchoolContribution, StreamTransitions, "school_contribution"},
+		{Config{Transitions: &off}, StreamTransitions, StreamSchoolContribution, "transitions"},
+	} {
+		c.cfg.Reports = []string{"GSK_GSPoeng"}
+		src, err := New(c.cfg, emulatortest.Client())
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	if _, err := src.Read(context.Background(), StreamSchoolContribution, nil); err == nil || errors.Is(err, connectors.ErrStreamAbsent) {
-		t.Errorf("read with school_contribution false: %v; want an error", err)
+		st, _ := src.Streams(context.Background())
+		var names []string
+		for _, s := range st {
+			names = append(names, s.Name)
+		}
+		if slices.Contains(names, c.off) || !slices.Contains(names, c.on) {
+			t.Errorf("%s false: streams %v; want %s and not %s", c.switched, names, c.on, c.off)
+		}
+		if _, err := src.Read(context.Background(), c.off, nil); err == nil || errors.Is(err, connectors.ErrStreamAbsent) {
+			t.Errorf("read of %s with %s false: %v; want an error", c.off, c.switched, err)
+		}
 	}
 }
 
-// BenchmarkSchoolContribution: discovery (the list and the 7 emulated
-// pages) and a read of every pair down to the schools, from the
-// in-process emulator over the test nation (scale 0.02).
+// BenchmarkSchoolContribution: discovery (the list and the 8 emulated
+// pages; a new Source each time, since a Source keeps its discovery) and
+// a read of every pair down to the schools, from the in-process emulator
+// over the test nation (scale 0.02).
 func BenchmarkSchoolContribution(b *testing.B) {
 	em, err := emulator.New(context.Background(), emulator.Options{Data: nation})
 	if err != nil {
@@ -471,12 +506,12 @@ func BenchmarkSchoolContribution(b *testing.B) {
 	}
 	srv := httptest.NewServer(em)
 	defer srv.Close()
-	src, err := New(Config{BaseURL: srv.URL + emulator.UdirPrefix, Level: LevelSchools}, emulatortest.Client())
-	if err != nil {
-		b.Fatal(err)
-	}
 	rows := 0
 	for b.Loop() {
+		src, err := New(Config{BaseURL: srv.URL + emulator.UdirPrefix, Level: LevelSchools}, emulatortest.Client())
+		if err != nil {
+			b.Fatal(err)
+		}
 		bt, err := src.Read(context.Background(), StreamSchoolContribution, nil)
 		if err != nil {
 			b.Fatal(err)

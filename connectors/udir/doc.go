@@ -2,10 +2,11 @@
 // (https://statistikkportalen.udir.no/api/rapportering/, shared/docs/sources.md
 // §1B): national tests, grunnskolepoeng, grades, GSI and absence, each kind
 // of report to its own stream (reports.go; the connector in connector.go,
-// nationaltests.go and tables.go), and the published school contribution,
-// whose report pages are found through the list of report pages and landed
-// generically (contribution.go). The Elevundersøkelsen reports are parsed
-// here (ParsePivot) but not read by the connector.
+// nationaltests.go and tables.go), and the published school contribution
+// and the transitions to upper secondary, whose report pages are found
+// through the list of report pages (discovery.go, once for both) and
+// landed generically (discovered.go). The Elevundersøkelsen reports are
+// parsed here (ParsePivot) but not read by the connector.
 //
 // A report is queried in three steps, each with a parser here; the parsers
 // do no I/O, so the connector fetches through the shared HTTP client and

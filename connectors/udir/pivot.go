@@ -198,8 +198,8 @@ const statusLabel cell.Status = "label"
 
 // parsePivot is ParsePivot; with labels, a cell that cell.Parse refuses is
 // kept as a statusLabel value instead of failing the response. Only the
-// school contribution reads pivots so (contribution.go): its measures are
-// not known, and one may be a text.
+// discovered tables (school contribution, transitions) are read so
+// (discovered.go): their measures are not known, and one may be a text.
 func parsePivot(data []byte, labels bool) (*Pivot, error) {
 	var top rawPivot
 	if err := json.Unmarshal(data, &top); err != nil {

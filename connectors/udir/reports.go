@@ -32,8 +32,13 @@ const (
 	StreamGSI           = "udir_gsi"
 	StreamAbsence       = "udir_absence"
 	// StreamSchoolContribution is the published school contribution
-	// (contribution.go), read from the pages found by discovery.
+	// (table SkolebidragG), read from the pages found by discovery
+	// (discovery.go, discovered.go).
 	StreamSchoolContribution = "udir_school_contribution"
+	// StreamTransitions is the transitions from grunnskole to upper
+	// secondary (table OvergangerG), read from the pages found by the same
+	// discovery and landed in the same way.
+	StreamTransitions = "udir_transitions"
 )
 
 // Stream is the national tests' stream, the one stream of the connector's
@@ -42,10 +47,11 @@ const Stream = StreamNationalTests
 
 // KnownReports are the Rapportside codes of shared/docs/sources.md §1B
 // whose kind the connector knows. The grunnskole school contribution
-// (table SkolebidragG) is not among them and is no kind: its Rapportside
-// code has not been found, so the connector finds its pages by their data
-// endpoint (Config.SchoolContribution, contribution.go) and lands them in
-// StreamSchoolContribution.
+// (table SkolebidragG) and transitions (table OvergangerG) are not among
+// them and are no kind: their Rapportside codes have not been found, so
+// the connector finds their pages by their data endpoints
+// (Config.SchoolContribution and Config.Transitions, discovery.go) and
+// lands them in StreamSchoolContribution and StreamTransitions.
 var KnownReports = map[string]Kind{
 	"GSK_NP_Geografisk": KindNationalTests,
 	"GSK_NP_Geo_Trinn5": KindNationalTests,

@@ -503,14 +503,14 @@ func TestStreamsOfTheConfiguredReports(t *testing.T) {
 		}
 		return out
 	}
-	if got, want := names(Config{}), []string{StreamNationalTests, StreamGradePoints, StreamGrades, StreamGSI, StreamAbsence, StreamSchoolContribution, StreamUnits}; !reflect.DeepEqual(got, want) {
+	if got, want := names(Config{}), []string{StreamNationalTests, StreamGradePoints, StreamGrades, StreamGSI, StreamAbsence, StreamSchoolContribution, StreamTransitions, StreamUnits}; !reflect.DeepEqual(got, want) {
 		t.Errorf("default streams %v, want %v", got, want)
 	}
-	if got, want := names(Config{Reports: []string{"GSK_fravaer", "GSK_NP_Geo_Trinn5"}}), []string{StreamAbsence, StreamNationalTests, StreamSchoolContribution, StreamUnits}; !reflect.DeepEqual(got, want) {
+	if got, want := names(Config{Reports: []string{"GSK_fravaer", "GSK_NP_Geo_Trinn5"}}), []string{StreamAbsence, StreamNationalTests, StreamSchoolContribution, StreamTransitions, StreamUnits}; !reflect.DeepEqual(got, want) {
 		t.Errorf("streams %v, want %v", got, want)
 	}
 	// A code not known needs a kind; with one it reads like its kind.
-	if got := names(Config{Reports: []string{"GSK_GSPoeng_v3"}, Kinds: map[string]string{"GSK_GSPoeng_v3": "grade_points"}}); !reflect.DeepEqual(got, []string{StreamGradePoints, StreamSchoolContribution, StreamUnits}) {
+	if got := names(Config{Reports: []string{"GSK_GSPoeng_v3"}, Kinds: map[string]string{"GSK_GSPoeng_v3": "grade_points"}}); !reflect.DeepEqual(got, []string{StreamGradePoints, StreamSchoolContribution, StreamTransitions, StreamUnits}) {
 		t.Errorf("streams %v", got)
 	}
 	for _, cfg := range []Config{

@@ -39,9 +39,11 @@ import (
 // selection that exists nowhere is the empty result, some school names
 // end in a space, and with drift on "rows" is called "rader".
 //
-// The school contribution (table SkolebidragG, udircontribution.go) is
-// served under a made-up code the connector does not depend on: it finds
-// the page through the list of report pages (GET rest/v1/Rapportside).
+// The school contribution (table SkolebidragG, udircontribution.go) and
+// the transitions to upper secondary (table OvergangerG,
+// udirtransitions.go) are served under made-up codes the connector does
+// not depend on: it finds their pages through the list of report pages
+// (GET rest/v1/Rapportside).
 
 // udirTable is one report by TidID.
 type udirTable struct {
@@ -131,7 +133,7 @@ func (d *udirData) loadTables(ctx context.Context, dir string) error {
 	if d.pupils, err = loadUdirPupils(ctx, dir, d.units); err != nil {
 		return err
 	}
-	d.tables = []*udirTable{d.gradePointsTable(), d.gradesTable(), d.gsiTable(), d.absenceTable()}
+	d.tables = []*udirTable{d.gradePointsTable(), d.gradesTable(), d.gsiTable(), d.absenceTable(), d.transitionsTable()}
 	if d.contribution, err = loadUdirContribution(ctx, dir, d.units); err != nil {
 		return err
 	}
@@ -142,6 +144,8 @@ func (d *udirData) loadTables(ctx context.Context, dir string) error {
 		switch t.Kode {
 		case udirContributionKode:
 			d.listBy(t.Kode, func(u udirUnit) bool { return d.contribution.has[u.School] })
+		case udirTransitionsKode:
+			d.listAboveSchools(t.Kode, func(u udirUnit) bool { return d.pupils.tenth[u.School] })
 		case "GSK_Elev_Skol":
 			d.listBy(t.Kode, func(u udirUnit) bool { return d.pupils.enrolled[u.School] })
 		case "GSK_fravaer":

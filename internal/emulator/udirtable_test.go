@@ -43,6 +43,8 @@ func TestUdirTables(t *testing.T) {
 	const gsi, fravaer, gsp, karakterer = "rest/v1/Statistikk/GSK/GSI/1/8", "rest/v1/Statistikk/GSK/FravaerG/1/1",
 		"rest/v1/Statistikk/GSK/ResultatG/1/1", "rest/v1/Statistikk/GSK/ResultatFagG/1/1"
 
+	t.Run("Transitions", func(t *testing.T) { checkTransitions(t, srv.URL, dir) })
+
 	t.Run("PagesPointAtTheData", func(t *testing.T) {
 		for kode, path := range map[string]string{"GSK_Elev_Skol": gsi, "GSK_fravaer": fravaer, "GSK_GSPoeng": gsp, "GSK_GSKarakterer": karakterer} {
 			code, body := udirGet(t, srv.URL, "rest/v1/Rapportside/"+kode, nil)
