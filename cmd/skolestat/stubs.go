@@ -10,6 +10,6 @@ func (a *app) serveCmd() *cobra.Command {
 		Use:     "serve --pg ADDR --http ADDR",
 		Short:   "Serve read-only SQL (PostgreSQL wire protocol) and the ASSS comparison page (not yet)",
 		Example: `  skolestat serve --warehouse warehouse.duckdb --pg 127.0.0.1:5433 --http 127.0.0.1:8080`,
-		RunE:    notYet("the SQL server and web page come with the analyst's warehouse (issue 6); use 'skolestat sql' or the Parquet export meanwhile"),
+		RunE:    notYet("the SQL server and the ASSS web page are not built yet; meanwhile use 'skolestat sql', DuckDB's own tools on the warehouse file (read-only), or the Parquet export"),
 	}
 }
