@@ -103,6 +103,13 @@ func (b *Build) Load(ctx context.Context, table string, rdr array.RecordReader) 
 		return 0, fmt.Errorf("registering Arrow records for %s: %w", table, err)
 	}
 	defer release()
+	// duckdb_arrow_scan creates a persistent view in the next state's main
+	// schema; left there it would be published as a broken view.
+	defer func() {
+		if _, err := b.conn.ExecContext(context.WithoutCancel(ctx), "DROP VIEW IF EXISTS main."+QuoteIdent(view)); err != nil {
+			b.log.Warn("dropping a load's scan view", "view", view, "err", err)
+		}
+	}()
 	cols := quotedNames(rdr.Schema())
 	q := fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM %s", table, cols, cols, view)
 	n, err := b.Exec(ctx, q)
