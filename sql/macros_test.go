@@ -20,12 +20,15 @@ func analystWarehouse(t *testing.T) *warehouse.Build {
 	t.Helper()
 	b := build(t, []string{"core.gsp", "core.survey_indices", "core.sbi_school", "core.sbi_aggregate", "raw.peer_groups"}, `
 CREATE TABLE core.schools AS SELECT * FROM (VALUES ('900000001', 'Skole A', '0301', '03', true), ('900000002', 'Skole B', '4601', '46', true)) v(school_orgnr, name, municipality_code, county_code, public);
+CREATE TABLE mart.school AS SELECT * FROM (VALUES ('900000001', 'Skole A', '0301', '03', 'public'), ('900000002', 'Skole B', '4601', '46', 'public')) v(school_orgnr, name, municipality_code, county_code, owner);
 INSERT INTO core.sbi_school VALUES
  ('5-7', '2021+2022', 'fixed', '900000001', 40, 0.1, 1.0, 0.12, -0.135, 0.335, 'not_different', 0.05, 0.2, 'ok', NULL),
  ('5-7', '2021+2022', 'mixed', '900000001', 40, 0.08, 0.8, 0.1, -0.116, 0.276, 'not_different', NULL, 0.2, 'ok', NULL);
 INSERT INTO core.sbi_aggregate VALUES
  ('5-7', '2021+2022', 'fixed', 'municipality', '0301', 4000, 90, 0.02, 0.2, 0.013, -0.005, 0.045, 'not_different', 'ok', NULL);
 CREATE TABLE core.municipalities AS SELECT * FROM (VALUES ('0301', 'Oslo', '03'), ('4601', 'Bergen', '46'), ('3301', 'Drammen', '33'), ('3203', 'Asker', '32')) v(municipality_code, name, county_code);
+CREATE TABLE mart.municipality AS SELECT *, true AS current FROM core.municipalities
+UNION ALL SELECT '1201', 'Bergen', '12', false;
 INSERT INTO raw.peer_groups (group_code, group_name_nb, group_name_en, municipality_code, from_year, to_year, source)
 SELECT 'asss', 'ASSS', 'ASSS', code, NULL, NULL, 'builtin'
 FROM (VALUES ('0301'), ('4601'), ('5001'), ('1103'), ('1108'), ('4204'), ('5501'), ('3201'), ('3301'), ('3107')) v(code)

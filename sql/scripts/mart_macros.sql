@@ -1,7 +1,9 @@
 -- Table macros for analysts (issue 6), over mart.indicator_preferred and
 -- mart.peer_group. They are stored in the warehouse, so every reader can
 -- call them: SELECT * FROM mart.asss_compare('grunnskolepoeng', 2023).
--- docs/analyst-guide.md shows them with examples.
+-- docs/analyst-guide.md shows them with examples. They read the mart
+-- schema only: skolestat serve copies mart, and nothing else, into what it
+-- serves, and recreates these macros there.
 
 -- asss_compare(indicator, year): each ASSS member of that year (the peer
 -- group 'asss' of mart.peer_group: ten until 2021, twelve from 2022), per
@@ -88,7 +90,7 @@ WINDOW w AS (PARTITION BY i.unit_type, i.level, i.subgroup ORDER BY i.year)
 ORDER BY i.unit_type, i.level, i.subgroup, i.year;
 
 -- schools_of(municipality, year): every indicator of each school of the
--- municipality (core.schools) in that school year, long, with the school
+-- municipality (mart.school, the schools of NSR) in that school year, long, with the school
 -- contribution's interval and classification beside its value (a window's
 -- year is the school year in which its later cohort finished: 2021+2022 is
 -- 2021). Read the school contribution with its caveat (mart.sbi_school).
@@ -97,8 +99,8 @@ WITH i AS (
     -- mart.indicator_preferred's choice, made over this municipality's
     -- school rows only (the view's window over every row took 100 ms at
     -- Norway's size).
-    SELECT s.school_orgnr, s.name AS school_name, s.public, r.indicator, r.level, r.subgroup, r.value, r.n, r.status, r.source
-    FROM core.schools AS s
+    SELECT s.school_orgnr, s.name AS school_name, s.owner = 'public' AS public, r.indicator, r.level, r.subgroup, r.value, r.n, r.status, r.source
+    FROM mart.school AS s
     JOIN mart.indicator AS r ON r.unit_type = 'school' AND r.unit_code = s.school_orgnr AND r.year = yr
     WHERE s.municipality_code = municipality
     QUALIFY row_number() OVER (PARTITION BY r.unit_code, r.indicator, r.level, r.subgroup ORDER BY r.computed, r.source) = 1
@@ -159,6 +161,6 @@ SELECT
     (SELECT value FROM v WHERE v.unit_code = m.municipality_code AND indicator = 'school_contribution' AND level = '8-10' AND year = yr - 1) AS school_contribution_8_10,
     EXISTS (SELECT 1 FROM mart.peer_group AS g WHERE g.group_code = 'asss' AND g.municipality_code = m.municipality_code
             AND coalesce(g.from_year, yr) <= yr AND coalesce(g.to_year, yr) >= yr) AS asss_member
-FROM core.municipalities AS m
+FROM (SELECT municipality_code, name FROM mart.municipality WHERE current) AS m
 LEFT JOIN pupils AS p ON p.unit_code = m.municipality_code
 ORDER BY m.municipality_code;
