@@ -2,6 +2,7 @@ package warehouse
 
 import (
 	"context"
+	"database/sql"
 	"log/slog"
 	"sync"
 	"time"
@@ -54,6 +55,21 @@ func (sv *Serving) Acquire() (*Served, func()) {
 	r.refs++
 	var once sync.Once
 	return r.s, func() { once.Do(func() { sv.release(r) }) }
+}
+
+// Session opens a connection to the current copy for one client session
+// (pgserver.Source); end closes it and releases the copy.
+func (sv *Serving) Session(ctx context.Context) (*sql.Conn, func(), error) {
+	s, release := sv.Acquire()
+	conn, err := s.Conn(ctx)
+	if err != nil {
+		release()
+		return nil, nil, err
+	}
+	return conn, func() {
+		_ = conn.Close()
+		release()
+	}, nil
 }
 
 func (sv *Serving) release(r *servedRef) {

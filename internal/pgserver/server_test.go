@@ -1,0 +1,296 @@
+package pgserver_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/skolestat/skolestat/internal/pgserver"
+	"github.com/skolestat/skolestat/internal/warehouse"
+	"github.com/skolestat/skolestat/orchestration/lock"
+)
+
+// serve publishes a small warehouse (mart figures of every common type, a
+// macro, pupil rows in restricted), serves its mart copy on a loopback
+// port and returns the address.
+func serve(t *testing.T, opt pgserver.Options) string {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "w.duckdb")
+	lk, err := lock.Acquire(ctx, warehouse.LockPath(path), 0, lock.Holder{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := warehouse.Begin(ctx, path, lk, warehouse.Options{Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`CREATE TABLE restricted.secret AS SELECT 'pupil-17' AS pupil_id`,
+		`CREATE TABLE mart.figures AS SELECT * FROM (VALUES
+		   ('0301', 2023, 42.5::DOUBLE, 12.3::DECIMAL(5,1), 120::INTEGER, true, DATE '2024-08-15'),
+		   ('4601', 2023, 40.0::DOUBLE, NULL, 80::INTEGER, false, NULL)) v(code, year, value, share, n, ok, published)`,
+		`CREATE MACRO mart.above(threshold) AS TABLE SELECT code FROM mart.figures WHERE value > threshold ORDER BY code`,
+	} {
+		if _, err := b.Exec(ctx, q); err != nil {
+			b.Abort()
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	if err := b.Publish(ctx); err != nil {
+		t.Fatal(err)
+	}
+	lk.Release()
+	sv, err := warehouse.NewServing(ctx, path, dir, warehouse.ServedOptions{Threads: 1}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := pgserver.New(sv, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ln) }()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(ctx); err != nil {
+			t.Errorf("Shutdown: %v", err)
+		}
+		if err := <-done; err != nil {
+			t.Errorf("Serve: %v", err)
+		}
+		sv.Close()
+	})
+	return ln.Addr().String()
+}
+
+func connect(t *testing.T, addr, password string) (*pgx.Conn, error) {
+	t.Helper()
+	host, port, _ := net.SplitHostPort(addr)
+	url := fmt.Sprintf("postgres://analyst:%s@%s:%s/skolestat?sslmode=disable", password, host, port)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return pgx.Connect(ctx, url)
+}
+
+func mustConnect(t *testing.T, addr string) *pgx.Conn {
+	t.Helper()
+	c, err := connect(t, addr, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close(context.Background()) })
+	return c
+}
+
+func sqlState(err error) string {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code
+	}
+	return ""
+}
+
+func TestQueriesAndTypes(t *testing.T) {
+	addr := serve(t, pgserver.Options{})
+	c := mustConnect(t, addr)
+	ctx := context.Background()
+	// The extended protocol (pgx's default: binary results, typed $n
+	// parameters) and the simple one (text) give the same values.
+	for _, mode := range []pgx.QueryExecMode{pgx.QueryExecModeCacheStatement, pgx.QueryExecModeSimpleProtocol} {
+		var (
+			code      string
+			year, n   int32
+			value     float64
+			share     *float64
+			ok        bool
+			published *time.Time
+		)
+		q := `SELECT code, year, value, share::DOUBLE, n, ok, published FROM mart.figures WHERE code = $1`
+		for _, want := range []struct {
+			code  string
+			share *float64
+			date  string
+		}{{"0301", ptr(12.3), "2024-08-15"}, {"4601", nil, ""}} {
+			err := c.QueryRow(ctx, q, mode, want.code).Scan(&code, &year, &value, &share, &n, &ok, &published)
+			if err != nil {
+				t.Fatalf("mode %v: %v", mode, err)
+			}
+			if (share == nil) != (want.share == nil) || share != nil && *share != *want.share {
+				t.Errorf("mode %v, %s: share %v, want %v", mode, code, share, want.share)
+			}
+			if got := ""; published != nil {
+				got = published.Format(time.DateOnly)
+				if got != want.date {
+					t.Errorf("mode %v, %s: published %s, want %s", mode, code, got, want.date)
+				}
+			} else if want.date != "" {
+				t.Errorf("mode %v, %s: published NULL, want %s", mode, code, want.date)
+			}
+		}
+		if code != "4601" || year != 2023 || value != 40 || n != 80 || ok {
+			t.Errorf("mode %v: %s %d %v %d %v", mode, code, year, value, n, ok)
+		}
+	}
+	// Decimals keep their digits; a macro takes a typed parameter; a list
+	// comes as JSON text; a big integer as numeric.
+	var share, big string
+	var list string
+	if err := c.QueryRow(ctx, `SELECT share::VARCHAR, (2::HUGEINT ** 70)::HUGEINT::VARCHAR, [1, 2, 3] FROM mart.figures WHERE code = '0301'`).Scan(&share, &big, &list); err != nil {
+		t.Fatal(err)
+	}
+	if share != "12.3" || big != "1180591620717411303424" || list != "[1,2,3]" {
+		t.Errorf("decimal %q, hugeint %q, list %q", share, big, list)
+	}
+	var d pgNumeric
+	if err := c.QueryRow(ctx, `SELECT share FROM mart.figures WHERE code = '0301'`).Scan(&d); err != nil || d.s != "12.3" {
+		t.Errorf("DECIMAL(5,1) read as numeric %q, %v; want 12.3", d.s, err)
+	}
+	rows, err := c.Query(ctx, `SELECT code FROM mart.above($1)`, 41)
+	if err != nil {
+		t.Fatal(err)
+	}
+	codes, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil || strings.Join(codes, ",") != "0301" {
+		t.Errorf("mart.above(41) = %v, %v", codes, err)
+	}
+}
+
+// pgNumeric scans a numeric column as its text.
+type pgNumeric struct{ s string }
+
+func (p *pgNumeric) Scan(src any) error {
+	switch v := src.(type) {
+	case string:
+		p.s = v
+	case []byte:
+		p.s = string(v)
+	default:
+		p.s = fmt.Sprint(v)
+	}
+	return nil
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func TestWhatDriversSend(t *testing.T) {
+	addr := serve(t, pgserver.Options{})
+	c := mustConnect(t, addr)
+	ctx := context.Background()
+	// Several statements in one simple query, each with its result.
+	res, err := c.PgConn().Exec(ctx, "SELECT 1 AS a; SELECT 'x;y' AS b; -- done").ReadAll()
+	if err != nil || len(res) != 2 || string(res[0].Rows[0][0]) != "1" || string(res[1].Rows[0][0]) != "x;y" {
+		t.Fatalf("two statements: %+v, %v", res, err)
+	}
+	// Session settings are accepted; SHOW answers what drivers ask.
+	for _, q := range []string{"SET extra_float_digits = 3", "SET application_name = 'PostgreSQL JDBC Driver'", "RESET ALL", "DISCARD ALL"} {
+		if _, err := c.Exec(ctx, q, pgx.QueryExecModeSimpleProtocol); err != nil {
+			t.Errorf("%s: %v", q, err)
+		}
+	}
+	var iso string
+	if err := c.QueryRow(ctx, "SHOW TRANSACTION ISOLATION LEVEL", pgx.QueryExecModeSimpleProtocol).Scan(&iso); err != nil || iso != "read committed" {
+		t.Errorf("SHOW TRANSACTION ISOLATION LEVEL = %q, %v", iso, err)
+	}
+	// Transactions, and COMMIT outside one as PostgreSQL allows.
+	for _, q := range []string{"BEGIN", "SELECT 1", "COMMIT", "COMMIT", "ROLLBACK"} {
+		if _, err := c.Exec(ctx, q); err != nil {
+			t.Errorf("%s: %v", q, err)
+		}
+	}
+	tx, err := c.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := tx.QueryRow(ctx, "SELECT count(*) FROM mart.figures").Scan(&n); err != nil || n != 2 {
+		t.Errorf("count in a transaction = %d, %v", n, err)
+	}
+	if err := tx.Rollback(ctx); err != nil {
+		t.Error(err)
+	}
+	// DuckDB's own catalog helpers and DESCRIBE work.
+	var cols int
+	if err := c.QueryRow(ctx, "SELECT count(*) FROM (DESCRIBE mart.figures)").Scan(&cols); err != nil || cols != 7 {
+		t.Errorf("DESCRIBE mart.figures: %d columns, %v", cols, err)
+	}
+	if err := c.QueryRow(ctx, "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'mart'").Scan(&n); err != nil || n != 1 {
+		t.Errorf("information_schema.tables in mart: %d, %v", n, err)
+	}
+}
+
+func TestReadOnlyAndMartOnly(t *testing.T) {
+	addr := serve(t, pgserver.Options{})
+	c := mustConnect(t, addr)
+	ctx := context.Background()
+	for q, want := range map[string]string{
+		"SELECT * FROM restricted.secret":              "42P01", // not there at all
+		"CREATE TABLE mart.x AS SELECT 1":              "25006",
+		"INSERT INTO mart.figures (code) VALUES ('x')": "25006",
+		"DROP TABLE mart.figures":                      "25006",
+		"ATTACH 'w.duckdb' AS w":                       "25006",
+		"COPY mart.figures TO 'out.csv'":               "42501", // file access is off
+		"SELECT * FROM read_csv('/etc/passwd')":        "42501",
+		"SELEC 1":                                      "42601",
+		"SELECT nope FROM mart.figures":                "42703",
+	} {
+		_, err := c.Exec(ctx, q)
+		if got := sqlState(err); got != want {
+			t.Errorf("%s: SQLSTATE %q (%v), want %s", q, got, err, want)
+		}
+	}
+	// The session is still usable after the errors.
+	var n int
+	if err := c.QueryRow(ctx, "SELECT count(*) FROM mart.figures").Scan(&n); err != nil || n != 2 {
+		t.Errorf("after errors: %d, %v", n, err)
+	}
+}
+
+func TestPasswordAndTimeout(t *testing.T) {
+	addr := serve(t, pgserver.Options{Password: "s3cret", QueryTimeout: 200 * time.Millisecond})
+	if _, err := connect(t, addr, "wrong"); err == nil {
+		t.Error("connected with the wrong password")
+	}
+	c, err := connect(t, addr, "s3cret")
+	if err != nil {
+		t.Fatalf("with the password: %v", err)
+	}
+	defer c.Close(context.Background())
+	_, err = c.Exec(context.Background(), "SELECT count(*) FROM range(100000000000) a")
+	if got := sqlState(err); got != "57014" {
+		t.Errorf("a statement over the timeout: SQLSTATE %q (%v), want 57014", got, err)
+	}
+}
+
+// TestPsql runs Debian's psql against the endpoint, as an analyst would.
+func TestPsql(t *testing.T) {
+	psql, err := exec.LookPath("psql")
+	if err != nil {
+		t.Skip("psql is not installed (apt install postgresql-client)")
+	}
+	addr := serve(t, pgserver.Options{})
+	host, port, _ := net.SplitHostPort(addr)
+	out, err := exec.Command(psql, "-h", host, "-p", port, "-U", "analyst", "-d", "skolestat", "-X", "-At", "-v", "ON_ERROR_STOP=1",
+		"-c", "SELECT code, value FROM mart.figures ORDER BY code").CombinedOutput()
+	if err != nil {
+		t.Fatalf("psql: %v\n%s", err, out)
+	}
+	if got := strings.TrimSpace(string(out)); got != "0301|42.5\n4601|40" {
+		t.Errorf("psql printed %q", got)
+	}
+}
