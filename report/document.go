@@ -81,7 +81,32 @@ type Document struct {
 	// only time the output shows: Render never reads the clock. Required.
 	GeneratedAt time.Time
 	RunID       string // the warehouse run the numbers come from; required
-	Sections    []Section
+	// Form, when set, is printed under the front matter on screen (not in
+	// print): choices sent back as a GET request, e.g. the indicator and
+	// year of skolestat serve's ASSS page.
+	Form     *Form
+	Sections []Section
+}
+
+// Form is a set of choices, each a drop-down list, sent to Action with a
+// GET request when the reader presses the button.
+type Form struct {
+	Action string // the URL path the choices are sent to; required
+	Submit string // the button's text; "Vis" when empty
+	Fields []Field
+}
+
+// Field is one drop-down list of a Form.
+type Field struct {
+	Name     string // the query parameter; required
+	Label    string // required
+	Selected string // the Value of the option shown as chosen
+	Options  []Option
+}
+
+// Option is one choice of a Field.
+type Option struct {
+	Value, Label string
 }
 
 // Section is a part of the report, e.g. "Læringsresultater", "Gjennomføring",
@@ -210,6 +235,16 @@ func (d Document) Validate() error {
 		return fail("no generation time")
 	case d.Year <= 0:
 		return fail("no year")
+	}
+	if f := d.Form; f != nil {
+		if f.Action == "" {
+			return fail("a form without an action")
+		}
+		for i, fl := range f.Fields {
+			if fl.Name == "" || fl.Label == "" || len(fl.Options) == 0 {
+				return fail("form field %d needs a name, a label and options", i+1)
+			}
+		}
 	}
 	for si, s := range d.Sections {
 		if s.Title == "" {

@@ -45,6 +45,7 @@ type view struct {
 	Municipality           string
 	SchoolYear             string
 	GeneratedAt, RunID     string
+	Form                   *formView
 	Sections               []sectionView
 	Labels                 labels
 	HasBlocks, HasSections bool
@@ -53,6 +54,21 @@ type view struct {
 // labels are the fixed texts of the report, in bokmål.
 type labels struct {
 	Suppressed, Missing, NotApplicable string
+}
+
+type formView struct {
+	Action, Submit string
+	Fields         []fieldView
+}
+
+type fieldView struct {
+	Name, Label string
+	Options     []optionView
+}
+
+type optionView struct {
+	Value, Label string
+	Selected     bool
 }
 
 type sectionView struct {
@@ -92,6 +108,20 @@ func newView(d Document) (view, error) {
 		RunID:       d.RunID,
 		Labels:      labels{Suppressed: LabelSuppressed, Missing: LabelMissing, NotApplicable: LabelNotApplicable},
 		HasSections: len(d.Sections) > 0,
+	}
+	if f := d.Form; f != nil {
+		fv := &formView{Action: f.Action, Submit: f.Submit}
+		if fv.Submit == "" {
+			fv.Submit = "Vis"
+		}
+		for _, fl := range f.Fields {
+			fd := fieldView{Name: fl.Name, Label: fl.Label}
+			for _, o := range fl.Options {
+				fd.Options = append(fd.Options, optionView{Value: o.Value, Label: o.Label, Selected: o.Value == fl.Selected})
+			}
+			fv.Fields = append(fv.Fields, fd)
+		}
+		v.Form = fv
 	}
 	switch {
 	case d.MunicipalityName != "" && d.Municipality != "":

@@ -451,3 +451,38 @@ func TestRenderConcurrently(t *testing.T) {
 		}
 	}
 }
+
+func TestFormOnScreenOnly(t *testing.T) {
+	d := fixtureDocument()
+	d.Form = &Form{Action: "/asss", Fields: []Field{
+		{Name: "indicator", Label: "Indikator", Selected: "b&c", Options: []Option{{"a", "A"}, {"b&c", `B "c"`}}},
+	}}
+	out := render(t, d)
+	doc := parse(t, out)
+	forms := findAll(doc, byClass("form", "choices"))
+	if len(forms) != 1 {
+		t.Fatalf("%d forms, want 1", len(forms))
+	}
+	var selected []string
+	for _, o := range findAll(forms[0], byTag("option")) {
+		for _, a := range o.Attr {
+			if a.Key == "selected" {
+				selected = append(selected, textOf(o))
+			}
+		}
+	}
+	if !slices.Equal(selected, []string{`B "c"`}) {
+		t.Errorf("selected options %q, want the second", selected)
+	}
+	if !bytes.Contains(out, []byte(`form.choices { display: none; }`)) {
+		t.Error("the form is not hidden in print")
+	}
+	d.Form.Fields[0].Options = nil
+	if err := d.Validate(); err == nil {
+		t.Error("a field without options validated")
+	}
+	// Without a form, nothing of one is printed.
+	if bytes.Contains(render(t, fixtureDocument()), []byte("<form")) {
+		t.Error("a form printed for a document without one")
+	}
+}

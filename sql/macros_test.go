@@ -135,6 +135,11 @@ func TestASSSCompareByHand(t *testing.T) {
 			t.Errorf("asss_compare(grunnskolepoeng, %d): %s rows, want one per member (%d)", c.year, n[0], c.members)
 		}
 	}
+	// A member without a value that year is named all the same (from the
+	// peer group): Drammen has no 2023 row.
+	if got := rowsOf(t, b, `SELECT municipality_name, status FROM mart.asss_compare('grunnskolepoeng', 2023) WHERE municipality_code = '3301'`); strings.Join(got, " ") != "Drammen|missing" {
+		t.Errorf("Drammen in 2023: %v, want its name and missing", got)
+	}
 	// Absence: lower is better, so Bergen's 4 days ranks first.
 	got := rowsOf(t, b, `SELECT municipality_code, rank FROM mart.asss_compare('absence_days', 2021) WHERE rank IS NOT NULL ORDER BY rank`)
 	if strings.Join(got, " ") != "4601|1 0301|2" {

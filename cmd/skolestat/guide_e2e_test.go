@@ -20,7 +20,7 @@ var pngDecode = png.Decode
 // the twenty questions: the guide cannot drift from the warehouse), and
 // writes a quality report whose numbers it checks against mart.trend,
 // rendered to PNG by headless Chromium when Chromium is installed (CI
-// installs it).
+// installs it); then serves the warehouse (checkServe).
 func TestAnalystLayer(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the nightly pipeline")
@@ -62,6 +62,7 @@ func TestAnalystLayer(t *testing.T) {
 		}
 	}
 	checkReport(t, wh, filepath.Join(dir, "reports"))
+	checkServe(t, wh)
 }
 
 // checkReport writes Oslo's quality report for the newest school year with

@@ -164,13 +164,6 @@ func exactArgs(n int, what string) cobra.PositionalArgs {
 	}
 }
 
-// notYet is the body of commands that a later release brings.
-func notYet(what string) func(*cobra.Command, []string) error {
-	return func(cmd *cobra.Command, args []string) error {
-		return usageError{fmt.Errorf("%s is not available yet: %s", cmd.CommandPath(), what)}
-	}
-}
-
 // defaultWarehouse is the --warehouse default: $SKOLESTAT_WAREHOUSE, else
 // warehouse.duckdb in the current folder.
 func defaultWarehouse() string {

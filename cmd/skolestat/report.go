@@ -63,12 +63,8 @@ report can be written while a nightly run goes on.`,
 			if run == "" {
 				return fmt.Errorf("warehouse %s has no published run", wh)
 			}
-			loc, err := time.LoadLocation("Europe/Oslo")
-			if err != nil {
-				loc = time.UTC
-			}
 			doc, err := kvalitetsmelding.Build(ctx, rd, kvalitetsmelding.Options{
-				Municipality: muni, Year: year, RunID: run, GeneratedAt: time.Now().In(loc)})
+				Municipality: muni, Year: year, RunID: run, GeneratedAt: time.Now().In(oslo())})
 			if err != nil {
 				return err
 			}
@@ -101,4 +97,14 @@ report can be written while a nightly run goes on.`,
 	cmd.Flags().IntVar(&year, "year", 0, "school year by its autumn year, e.g. 2023 for 2023-24")
 	cmd.Flags().StringVar(&out, "out", "", "folder to write the report to")
 	return cmd
+}
+
+// oslo is Norway's time zone, in which reports print when they were made
+// (UTC where the system has no zone database).
+func oslo() *time.Location {
+	loc, err := time.LoadLocation("Europe/Oslo")
+	if err != nil {
+		return time.UTC
+	}
+	return loc
 }

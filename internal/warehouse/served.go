@@ -11,10 +11,15 @@ import (
 	"time"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
+
+	sqltext "github.com/skolestat/skolestat/sql"
 )
 
 // ServedSchema is the one schema a Served copy holds.
 const ServedSchema = "mart"
+
+// macrosScript defines the analysts' macros (sql/scripts).
+const macrosScript = "mart_macros"
 
 // Served is a private, read-only copy of the published warehouse's mart
 // schema, made for clients outside the project: skolestat serve's
@@ -29,7 +34,8 @@ const ServedSchema = "mart"
 // writing of files, no extensions) and the configuration locked, so a
 // client cannot turn either back on. mart's views (mart.indicator, which
 // reads meta.runs and core, say) are materialised as tables; mart's macros
-// are recreated from their definitions (they read mart only).
+// are recreated (they read mart only): the analysts' from
+// sql/scripts/mart_macros.sql, any other from DuckDB's record of it.
 //
 // OpenServed builds the copy; Conn hands each client session its own
 // connection (its own transactions and temporary objects); Close removes
@@ -206,17 +212,33 @@ func servedObjects(ctx context.Context, conn *sql.Conn) ([]string, error) {
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
+	// The analysts' macros come from their script: DuckDB's rendering of
+	// a macro's definition does not always create the same macro again
+	// (asss_compare's comes back as a correlated join DuckDB refuses).
+	// Other macros are recreated from that rendering.
+	script, err := sqltext.Script(macrosScript)
+	if err != nil {
+		return nil, err
+	}
 	rows, err = conn.QueryContext(ctx, `SELECT function_name, function_type, parameters, macro_definition FROM duckdb_functions()
 		WHERE database_name = 'published' AND schema_name = 'mart' AND function_type IN ('macro', 'table_macro') ORDER BY 1`)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
+	scripted := false
 	for rows.Next() {
 		var name, kind, def string
 		var params []any
 		if err := rows.Scan(&name, &kind, &params, &def); err != nil {
 			return nil, err
+		}
+		if strings.Contains(script, "MACRO mart."+name+"(") {
+			if !scripted {
+				stmts = append(stmts, script)
+				scripted = true
+			}
+			continue
 		}
 		names := make([]string, len(params))
 		for i, p := range params {

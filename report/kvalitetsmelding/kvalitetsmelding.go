@@ -150,14 +150,14 @@ func trendBlock(ctx context.Context, q Querier, code, name string, s series, fro
 		if err := rows.Scan(&series, &year, &v, &status); err != nil {
 			return report.Block{}, fmt.Errorf("reading %s: %w", s.title, err)
 		}
-		byName[series] = append(byName[series], report.Point{Year: year, Value: value(v, status)})
+		byName[series] = append(byName[series], report.Point{Year: year, Value: report.ValueOf(v, status)})
 	}
 	if err := rows.Err(); err != nil {
 		return report.Block{}, fmt.Errorf("reading %s: %w", s.title, err)
 	}
-	b := report.Block{Title: s.title, Unit: s.unit, Decimals: s.decimals, Query: bind(trendQuery, args), YearFormat: report.SchoolYear}
+	b := report.Block{Title: s.title, Unit: s.unit, Decimals: s.decimals, Query: report.BindQuery(trendQuery, args), YearFormat: report.SchoolYear}
 	for _, n := range []struct{ key, label string }{{"kommune", name}, {"asss", "ASSS-snitt"}, {"nasjonalt", "Nasjonalt"}} {
-		b.Series = append(b.Series, report.Series{Name: n.label, Points: complete(byName[n.key], from, to)})
+		b.Series = append(b.Series, report.Series{Name: n.label, Points: report.Years(byName[n.key], from, to)})
 	}
 	if strings.HasPrefix(s.indicator, "net_") || s.indicator == "group_size_2" || s.indicator == "share_special_education" {
 		b.YearFormat = report.CalendarYear
@@ -189,7 +189,7 @@ func contributionBlock(ctx context.Context, q Querier, code string, from, to int
 			return report.Block{}, fmt.Errorf("reading the school contribution: %w", err)
 		}
 		t.Rows = append(t.Rows, []report.Cell{
-			report.TextCell(level + ". trinn"), report.TextCell(window), report.ValueCell(value(effect, status), 1),
+			report.TextCell(level + ". trinn"), report.TextCell(window), report.ValueCell(report.ValueOf(effect, status), 1),
 			report.TextCell(interval(lower, upper, status)), report.TextCell(classification(class.String, status)),
 		})
 	}
@@ -198,7 +198,7 @@ func contributionBlock(ctx context.Context, q Querier, code string, from, to int
 	}
 	return report.Block{Title: "Skolebidrag (kommunens offentlige skoler)", Caveat: Caveat, Table: t,
 		Note:  "Skolebidrag i skalapoeng (1.–4. og 5.–7. trinn) eller karakterpoeng (8.–10. trinn); intervallet er 95 % i standardavvik.",
-		Query: bind(contributionQuery, args)}, nil
+		Query: report.BindQuery(contributionQuery, args)}, nil
 }
 
 // schoolsQuery is every school's grunnskolepoeng and school contribution in
@@ -227,37 +227,25 @@ func schoolsBlock(ctx context.Context, q Querier, code string, year int) (report
 			label, iv = "Skolebidrag", interval(lower, upper, status)
 		}
 		t.Rows = append(t.Rows, []report.Cell{report.TextCell(name), report.TextCell(label), report.TextCell(level),
-			report.ValueCell(value(v, status), 1), report.TextCell(iv)})
+			report.ValueCell(report.ValueOf(v, status), 1), report.TextCell(iv)})
 	}
 	if err := rows.Err(); err != nil {
 		return report.Block{}, fmt.Errorf("reading the schools: %w", err)
 	}
-	return report.Block{Title: fmt.Sprintf("Skolene %d–%02d", year, (year+1)%100), Caveat: Caveat, Table: t, Query: bind(schoolsQuery, args)}, nil
+	return report.Block{Title: fmt.Sprintf("Skolene %d–%02d", year, (year+1)%100), Caveat: Caveat, Table: t, Query: report.BindQuery(schoolsQuery, args)}, nil
 }
 
 // value turns a warehouse value and status into a report value.
-func value(v sql.NullFloat64, status string) report.Value {
-	switch {
-	case status == "ok" && v.Valid:
-		return report.OK(v.Float64)
-	case status == "suppressed":
-		return report.Suppressed()
-	case status == "not_applicable":
-		return report.NotApplicable()
-	}
-	return report.Missing()
-}
-
 func interval(lower, upper sql.NullFloat64, status string) string {
 	if status != "ok" || !lower.Valid || !upper.Valid {
-		return report.FormatValue(value(sql.NullFloat64{}, status), 2)
+		return report.FormatValue(report.ValueOf(sql.NullFloat64{}, status), 2)
 	}
 	return report.FormatValue(report.OK(lower.Float64), 2) + " – " + report.FormatValue(report.OK(upper.Float64), 2)
 }
 
 func classification(c, status string) string {
 	if status != "ok" {
-		return report.FormatValue(value(sql.NullFloat64{}, status), 0)
+		return report.FormatValue(report.ValueOf(sql.NullFloat64{}, status), 0)
 	}
 	switch c {
 	case "above":
@@ -266,39 +254,6 @@ func classification(c, status string) string {
 		return "under snittet"
 	}
 	return "ikke ulik snittet"
-}
-
-// complete gives every year from..to a point, missing where the query had none.
-func complete(ps []report.Point, from, to int) []report.Point {
-	have := map[int]report.Value{}
-	for _, p := range ps {
-		have[p.Year] = p.Value
-	}
-	out := make([]report.Point, 0, to-from+1)
-	for y := from; y <= to; y++ {
-		v, ok := have[y]
-		if !ok {
-			v = report.Missing()
-		}
-		out = append(out, report.Point{Year: y, Value: v})
-	}
-	return out
-}
-
-// bind writes the arguments into the query's text, so that the report shows
-// a query the reader can run as it stands.
-func bind(query string, args []any) string {
-	for i := len(args); i >= 1; i-- {
-		var lit string
-		switch a := args[i-1].(type) {
-		case string:
-			lit = "'" + strings.ReplaceAll(a, "'", "''") + "'"
-		default:
-			lit = fmt.Sprint(a)
-		}
-		query = strings.ReplaceAll(query, fmt.Sprintf("$%d", i), lit)
-	}
-	return query
 }
 
 func queryRow(ctx context.Context, q Querier, query string, args []any, dest ...any) error {

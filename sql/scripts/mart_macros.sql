@@ -17,9 +17,10 @@
 -- it is not in the average or the ranking.
 CREATE OR REPLACE MACRO mart.asss_compare(ind, yr) AS TABLE
 WITH members AS (
-    SELECT DISTINCT municipality_code
+    SELECT municipality_code, any_value(municipality_name) AS municipality_name
     FROM mart.peer_group
     WHERE group_code = 'asss' AND coalesce(from_year, yr) <= yr AND coalesce(to_year, yr) >= yr
+    GROUP BY municipality_code
 ),
 rows AS (
     SELECT * FROM mart.indicator_preferred
@@ -32,7 +33,7 @@ better AS (
     SELECT coalesce(bool_or(higher_is_better), true) AS higher FROM mart.indicator_definition WHERE indicator = ind
 ),
 cells AS (
-    SELECT l.level, m.municipality_code, r.unit_name, r.value, coalesce(r.status, 'missing') AS status, r.source,
+    SELECT l.level, m.municipality_code, coalesce(r.unit_name, m.municipality_name) AS unit_name, r.value, coalesce(r.status, 'missing') AS status, r.source,
            CASE WHEN b.higher THEN -r.value ELSE r.value END AS badness
     FROM levels AS l CROSS JOIN members AS m CROSS JOIN better AS b
     LEFT JOIN rows AS r ON r.unit_type = 'municipality' AND r.unit_code = m.municipality_code AND r.level = l.level
