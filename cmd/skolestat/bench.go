@@ -70,6 +70,9 @@ func (a *app) benchCmd() *cobra.Command {
   macros the analysts' macros (asss_compare, trend, cost_vs_results, schools_of) on the demo's
          warehouse at --scale (built by the demo benchmark, or first when it did not run):
          median latency of 11 calls. Target: under 50 ms each.
+  serve  skolestat serve on the same warehouse: the time to make the served copy of mart,
+         and the macros with every value read from the published file, from the copy, and
+         through the PostgreSQL endpoint with a driver (pgx), with the ratio endpoint / file.
 
 Figures depend on the machine; the command line and the machine are printed with them.`,
 		Example: `  skolestat bench --dir bench-out
@@ -114,7 +117,12 @@ Figures depend on the machine; the command line and the machine are printed with
 				}
 			}
 			if want(only, "macros") {
-				return a.benchMacros(ctx, dir, scale)
+				if err := a.benchMacros(ctx, dir, scale); err != nil {
+					return err
+				}
+			}
+			if want(only, "serve") {
+				return a.benchServe(ctx, dir, scale)
 			}
 			return nil
 		},
@@ -122,7 +130,7 @@ Figures depend on the machine; the command line and the machine are printed with
 	cmd.Flags().StringVar(&dir, "dir", "bench-out", "working folder (replaced as needed)")
 	cmd.Flags().Float64Var(&scale, "scale", 1.0, "size of the simulated nation")
 	cmd.Flags().IntVar(&repeat, "repeat", 3, "timed repetitions of the load comparison (best is reported)")
-	cmd.Flags().StringSliceVar(&only, "only", nil, "run only these benchmarks: demo, load, pull, land, survey, sbi, macros")
+	cmd.Flags().StringSliceVar(&only, "only", nil, "run only these benchmarks: demo, load, pull, land, survey, sbi, macros, serve")
 	return cmd
 }
 

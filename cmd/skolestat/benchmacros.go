@@ -31,37 +31,24 @@ func (a *app) benchMacros(ctx context.Context, dir string, scale float64) error 
 	if err := rd.QueryRow(ctx, `SELECT max(year) FROM mart.indicator WHERE indicator = 'grunnskolepoeng' AND unit_type = 'municipality'`, nil, &year); err != nil {
 		return fmt.Errorf("finding the newest year: %w", err)
 	}
-	calls := []struct{ name, sql string }{
-		{"asss_compare", fmt.Sprintf(`SELECT * FROM mart.asss_compare('grunnskolepoeng', %d)`, year)},
-		{"trend", fmt.Sprintf(`SELECT * FROM mart.trend('4601', 'grunnskolepoeng', %d, %d)`, year-5, year)},
-		{"cost_vs_results", fmt.Sprintf(`SELECT * FROM mart.cost_vs_results(%d)`, year)},
-		{"schools_of", fmt.Sprintf(`SELECT * FROM mart.schools_of('4601', %d)`, year-1)},
-	}
+	calls := macroCalls(year)
 	fmt.Fprintf(a.stdout, "\nanalysts' macros on %s (year %d), median of 11 after a warm-up\n", wh, year)
 	for _, c := range calls {
-		var times []time.Duration
-		var n int
-		for i := 0; i < 12; i++ {
-			start := time.Now()
+		med, n, err := median(func() (int, error) {
 			rows, err := rd.Query(ctx, c.sql)
 			if err != nil {
-				return fmt.Errorf("%s: %w", c.name, err)
+				return 0, err
 			}
-			n = 0
+			defer rows.Close()
+			n := 0
 			for rows.Next() {
 				n++
 			}
-			err = rows.Err()
-			rows.Close()
-			if err != nil {
-				return fmt.Errorf("%s: %w", c.name, err)
-			}
-			if i > 0 {
-				times = append(times, time.Since(start))
-			}
+			return n, rows.Err()
+		})
+		if err != nil {
+			return fmt.Errorf("%s: %w", c.name, err)
 		}
-		slices.Sort(times)
-		med := times[len(times)/2]
 		verdict := "meets"
 		if med >= 50*time.Millisecond {
 			verdict = "MISSES"
@@ -69,4 +56,36 @@ func (a *app) benchMacros(ctx context.Context, dir string, scale float64) error 
 		fmt.Fprintf(a.stdout, "  %-16s %7.1f ms  %6d rows   target < 50 ms (%s)\n", c.name, float64(med.Microseconds())/1000, n, verdict)
 	}
 	return nil
+}
+
+type macroCall struct{ name, sql string }
+
+// macroCalls are the calls benchMacros and benchServe time: each macro on
+// Bergen and the newest year with grunnskolepoeng.
+func macroCalls(year int) []macroCall {
+	return []macroCall{
+		{"asss_compare", fmt.Sprintf(`SELECT * FROM mart.asss_compare('grunnskolepoeng', %d)`, year)},
+		{"trend", fmt.Sprintf(`SELECT * FROM mart.trend('4601', 'grunnskolepoeng', %d, %d)`, year-5, year)},
+		{"cost_vs_results", fmt.Sprintf(`SELECT * FROM mart.cost_vs_results(%d)`, year)},
+		{"schools_of", fmt.Sprintf(`SELECT * FROM mart.schools_of('4601', %d)`, year-1)},
+	}
+}
+
+// median runs f twelve times and returns the median duration of the last
+// eleven (the first warms up) and the row count f reported.
+func median(f func() (int, error)) (time.Duration, int, error) {
+	var times []time.Duration
+	var n int
+	for i := 0; i < 12; i++ {
+		start := time.Now()
+		var err error
+		if n, err = f(); err != nil {
+			return 0, 0, err
+		}
+		if i > 0 {
+			times = append(times, time.Since(start))
+		}
+	}
+	slices.Sort(times)
+	return times[len(times)/2], n, nil
 }

@@ -44,9 +44,10 @@ func (a *app) serveCmd() *cobra.Command {
           (/asss), and /healthz.
 
 What is served is a copy of the mart schema alone, made when serve starts and again within
---refresh of every publish (a session keeps the state it started with). The restricted
-(pupil-level), core, raw and meta schemas are not in the copy, so no query can reach them;
-the copy is read-only and cannot read or write files. Statements other than queries are
+--refresh of every publish (a session keeps the state it started with), kept in the system's
+temporary folder ($TMPDIR; about the size of the mart). The restricted (pupil-level), core,
+raw and meta schemas are not in the copy, so no query can reach them; the copy is read-only
+and cannot read or write files. Statements other than queries are
 refused with PostgreSQL's read-only error; SET and the like from drivers are accepted and
 ignored.
 

@@ -277,6 +277,9 @@ func (s *Served) Conn(ctx context.Context) (*sql.Conn, error) {
 // records none).
 func (s *Served) RunID() string { return s.runID }
 
+// File is the copy's file.
+func (s *Served) File() string { return s.file }
+
 // Took is how long making the copy took.
 func (s *Served) Took() time.Duration { return s.took }
 
