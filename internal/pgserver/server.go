@@ -109,7 +109,7 @@ func New(src Source, opt Options) (*Server, error) {
 // Serve accepts clients on ln until Shutdown or Close; it returns nil after
 // a Shutdown.
 func (s *Server) Serve(ln net.Listener) error {
-	err := s.wire.Serve(ln)
+	err := s.wire.Serve(flushingListener{ln})
 	if errors.Is(err, net.ErrClosed) {
 		return nil
 	}

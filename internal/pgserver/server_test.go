@@ -22,7 +22,7 @@ import (
 // serve publishes a small warehouse (mart figures of every common type, a
 // macro, pupil rows in restricted), serves its mart copy on a loopback
 // port and returns the address.
-func serve(t *testing.T, opt pgserver.Options) string {
+func serve(t testing.TB, opt pgserver.Options) string {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -79,7 +79,7 @@ func serve(t *testing.T, opt pgserver.Options) string {
 	return ln.Addr().String()
 }
 
-func connect(t *testing.T, addr, password string) (*pgx.Conn, error) {
+func connect(t testing.TB, addr, password string) (*pgx.Conn, error) {
 	t.Helper()
 	host, port, _ := net.SplitHostPort(addr)
 	url := fmt.Sprintf("postgres://analyst:%s@%s:%s/skolestat?sslmode=disable", password, host, port)
@@ -292,5 +292,37 @@ func TestPsql(t *testing.T) {
 	}
 	if got := strings.TrimSpace(string(out)); got != "0301|42.5\n4601|40" {
 		t.Errorf("psql printed %q", got)
+	}
+}
+
+// BenchmarkRows reads 5,000 rows of 13 columns (the shape of
+// mart.schools_of for Bergen) through the endpoint with pgx.
+func BenchmarkRows(b *testing.B) {
+	addr := serve(b, pgserver.Options{})
+	c, err := connect(b, addr, "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close(context.Background())
+	q := `SELECT i::VARCHAR AS a, 'Skole ' || i AS b, i % 2 = 0 AS c, 'grunnskolepoeng' AS d, '5-7' AS e, 'all' AS f,
+	  i * 0.5 AS g, i::BIGINT AS h, 'ok' AS j, i * 0.1 AS k, i * 0.2 AS l, 'not_different' AS m, 'udir' AS n FROM range(5000) r(i)`
+	ctx := context.Background()
+	b.ResetTimer()
+	for range b.N {
+		rows, err := c.Query(ctx, q)
+		if err != nil {
+			b.Fatal(err)
+		}
+		n := 0
+		for rows.Next() {
+			if _, err := rows.Values(); err != nil {
+				b.Fatal(err)
+			}
+			n++
+		}
+		rows.Close()
+		if n != 5000 {
+			b.Fatal(n)
+		}
 	}
 }
