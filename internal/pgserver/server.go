@@ -70,6 +70,10 @@ type session struct {
 	conn *sql.Conn
 	end  func()
 	inTx bool
+	// failed: a statement failed inside the transaction; as in
+	// PostgreSQL, only COMMIT (which then rolls back) or ROLLBACK is
+	// accepted until the transaction ends.
+	failed bool
 }
 
 // New makes a Server; Serve starts it.

@@ -213,6 +213,21 @@ func TestWhatDriversSend(t *testing.T) {
 			t.Errorf("%s: %v", q, err)
 		}
 	}
+	// A statement that fails spoils the transaction, as in PostgreSQL:
+	// what follows is refused until COMMIT, which then rolls back, and
+	// the session goes on.
+	if _, err := c.Exec(ctx, "BEGIN"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Exec(ctx, "SELECT CAST(code || 'x' AS INTEGER) FROM mart.figures"); err == nil {
+		t.Fatal("a failing cast succeeded")
+	}
+	if _, err := c.Exec(ctx, "SELECT 1"); sqlState(err) != "25P02" {
+		t.Errorf("a statement in the failed transaction: %v, want SQLSTATE 25P02", err)
+	}
+	if tag, err := c.PgConn().Exec(ctx, "COMMIT").ReadAll(); err != nil || len(tag) != 1 || tag[0].CommandTag.String() != "ROLLBACK" {
+		t.Errorf("COMMIT of a failed transaction: %q, %v; want ROLLBACK", tag[0].CommandTag.String(), err)
+	}
 	tx, err := c.Begin(ctx)
 	if err != nil {
 		t.Fatal(err)

@@ -57,9 +57,18 @@ func (s *Server) parse(ctx context.Context, q wire.Query) (wire.PreparedStatemen
 	}
 	out := make(wire.PreparedStatements, 0, len(stmts))
 	for _, st := range stmts {
+		if sess.failed {
+			switch kw := keywords(st, 1); {
+			case len(kw) == 1 && (kw[0] == "COMMIT" || kw[0] == "END" || kw[0] == "ROLLBACK" || kw[0] == "ABORT"):
+			default:
+				return nil, psqlerr.WithCode(errors.New("current transaction is aborted, commands ignored until end of transaction block"),
+					codes.InFailedSQLTransaction)
+			}
+		}
 		p, err := s.prepare(ctx, sess, st, q.ParameterOIDs)
 		if err != nil {
 			s.log.Debug("SQL statement refused", "session", sess.id, "statement", firstLine(st), "err", err)
+			sess.failed = sess.inTx
 			return nil, err
 		}
 		out = append(out, p)
@@ -201,6 +210,7 @@ func (s *Server) run(ctx context.Context, sess *session, st, tag string, cols []
 	rows, err := sess.conn.QueryContext(ctx, st, args...)
 	if err != nil {
 		s.logStatement(sess, st, start, 0, err)
+		sess.failed = sess.inTx
 		return pgError(timedOut(ctx, err))
 	}
 	defer rows.Close()
@@ -228,6 +238,7 @@ func (s *Server) run(ctx context.Context, sess *session, st, tag string, cols []
 	}
 	if err := rows.Err(); err != nil {
 		s.logStatement(sess, st, start, w.Written(), err)
+		sess.failed = sess.inTx
 		return pgError(timedOut(ctx, err))
 	}
 	s.logStatement(sess, st, start, w.Written(), nil)
@@ -257,10 +268,15 @@ func (s *Server) transaction(sess *session, kw string) *wire.PreparedStatement {
 		if tag != "BEGIN" && !sess.inTx {
 			return w.Complete(tag)
 		}
+		if tag == "COMMIT" && sess.failed {
+			// A transaction in which a statement failed cannot commit;
+			// PostgreSQL rolls it back and says so.
+			q, tag = "ROLLBACK", "ROLLBACK"
+		}
 		if _, err := sess.conn.ExecContext(ctx, q); err != nil {
 			return pgError(err)
 		}
-		sess.inTx = tag == "BEGIN"
+		sess.inTx, sess.failed = tag == "BEGIN", false
 		return w.Complete(tag)
 	})
 }
