@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -28,6 +29,7 @@ type serveFlags struct {
 	refresh, timeout    time.Duration
 	threads             int
 	memoryLimit         string
+	tlsCert, tlsKey     string
 }
 
 func (a *app) serveCmd() *cobra.Command {
@@ -51,16 +53,20 @@ and cannot read or write files. Statements other than queries are
 refused with PostgreSQL's read-only error; SET and the like from drivers are accepted and
 ignored.
 
-Set ` + passwordEnv + ` to require a password (sent in clear: keep the endpoint on
-loopback or behind a TLS proxy). An address of "" turns that endpoint off.`,
+Set ` + passwordEnv + ` to require a password. Clients send it in clear unless the
+endpoint has --tls-cert and --tls-key, which make TLS mandatory (sslmode=require); without
+them keep the endpoint on loopback. An address of "" turns that endpoint off.`,
 		Example: `  skolestat serve --warehouse demo/warehouse.duckdb
   psql -h 127.0.0.1 -p 5433 -U analyst skolestat -c "SELECT * FROM mart.asss_compare('grunnskolepoeng', 2023)"
   xdg-open http://127.0.0.1:8080/asss
-  SKOLESTAT_PG_PASSWORD=secret skolestat serve --pg 0.0.0.0:5433 --http ""`,
+  SKOLESTAT_PG_PASSWORD=secret skolestat serve --pg 0.0.0.0:5433 --tls-cert cert.pem --tls-key key.pem --http ""`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if f.pg == "" && f.http == "" {
 				return usageError{errors.New("--pg and --http are both off: nothing to serve")}
+			}
+			if (f.tlsCert == "") != (f.tlsKey == "") {
+				return usageError{errors.New("--tls-cert and --tls-key go together")}
 			}
 			return a.serve(cmd.Context(), f)
 		},
@@ -72,6 +78,8 @@ loopback or behind a TLS proxy). An address of "" turns that endpoint off.`,
 	cmd.Flags().DurationVar(&f.timeout, "query-timeout", 5*time.Minute, "longest a statement may run (0: no limit)")
 	cmd.Flags().IntVar(&f.threads, "threads", 0, "DuckDB threads (0: one per CPU)")
 	cmd.Flags().StringVar(&f.memoryLimit, "memory-limit", "", `DuckDB memory limit, e.g. "2GB" (default DuckDB's)`)
+	cmd.Flags().StringVar(&f.tlsCert, "tls-cert", "", "PEM certificate for the PostgreSQL endpoint; with --tls-key, clients must use TLS")
+	cmd.Flags().StringVar(&f.tlsKey, "tls-key", "", "PEM private key of --tls-cert")
 	return cmd
 }
 
@@ -97,14 +105,24 @@ func (a *app) serve(ctx context.Context, f serveFlags) error {
 		if err != nil {
 			return usageError{fmt.Errorf("--pg %s: %w", f.pg, err)}
 		}
-		srv, err := pgserver.New(sv, pgserver.Options{Logger: a.log, Password: os.Getenv(passwordEnv), QueryTimeout: f.timeout})
+		opt := pgserver.Options{Logger: a.log, Password: os.Getenv(passwordEnv), QueryTimeout: f.timeout}
+		if f.tlsCert != "" {
+			cert, err := tls.LoadX509KeyPair(f.tlsCert, f.tlsKey)
+			if err != nil {
+				ln.Close()
+				return usageError{fmt.Errorf("--tls-cert %s, --tls-key %s: %w", f.tlsCert, f.tlsKey, err)}
+			}
+			opt.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		}
+		srv, err := pgserver.New(sv, opt)
 		if err != nil {
 			ln.Close()
 			return err
 		}
 		go func() { errc <- srv.Serve(ln) }()
 		shutdowns = append(shutdowns, srv.Shutdown)
-		a.log.Info("SQL endpoint listening (PostgreSQL wire protocol)", "addr", ln.Addr().String(), "password", os.Getenv(passwordEnv) != "")
+		a.log.Info("SQL endpoint listening (PostgreSQL wire protocol)", "addr", ln.Addr().String(),
+			"password", opt.Password != "", "tls", opt.TLS != nil)
 	}
 	if f.http != "" {
 		ln, err := net.Listen("tcp", f.http)

@@ -21,6 +21,7 @@ package pgserver
 import (
 	"context"
 	"crypto/subtle"
+	"crypto/tls"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -46,11 +47,14 @@ type Options struct {
 	// statement at debug level.
 	Logger *slog.Logger
 	// Password, when set, is asked of every client (PostgreSQL's cleartext
-	// password exchange: serve on loopback or behind a TLS proxy). Any user
-	// name is accepted.
+	// password exchange: use TLS, or serve on loopback). Any user name is
+	// accepted.
 	Password string
 	// QueryTimeout ends a statement that runs longer; 0 means no limit.
 	QueryTimeout time.Duration
+	// TLS, when set, is required of every client (sslmode=require or
+	// stricter): a client that does not ask for it is refused.
+	TLS *tls.Config
 }
 
 // Server is a PostgreSQL wire-protocol endpoint over a Source.
@@ -95,6 +99,12 @@ func New(src Source, opt Options) (*Server, error) {
 			"standard_conforming_strings":   "on",
 			"default_transaction_read_only": "on",
 		}),
+	}
+	if opt.TLS != nil {
+		// psql-wire takes RequireAndVerifyClientCert as "TLS is
+		// mandatory"; whether client certificates are asked for is the
+		// tls.Config's own ClientAuth.
+		options = append(options, wire.TLSConfig(opt.TLS), wire.ClientAuth(tls.RequireAndVerifyClientCert))
 	}
 	if opt.Password != "" {
 		options = append(options, wire.SessionAuthStrategy(wire.ClearTextPassword(

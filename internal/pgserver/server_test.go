@@ -2,8 +2,15 @@ package pgserver_test
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"errors"
 	"fmt"
+	"math/big"
 	"net"
 	"os/exec"
 	"path/filepath"
@@ -80,9 +87,13 @@ func serve(t testing.TB, opt pgserver.Options) string {
 }
 
 func connect(t testing.TB, addr, password string) (*pgx.Conn, error) {
+	return connectSSL(t, addr, password, "disable")
+}
+
+func connectSSL(t testing.TB, addr, password, sslmode string) (*pgx.Conn, error) {
 	t.Helper()
 	host, port, _ := net.SplitHostPort(addr)
-	url := fmt.Sprintf("postgres://analyst:%s@%s:%s/skolestat?sslmode=disable", password, host, port)
+	url := fmt.Sprintf("postgres://analyst:%s@%s:%s/skolestat?sslmode=%s", password, host, port, sslmode)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	return pgx.Connect(ctx, url)
@@ -339,5 +350,41 @@ func BenchmarkRows(b *testing.B) {
 		if n != 5000 {
 			b.Fatal(n)
 		}
+	}
+}
+
+// selfSigned makes a certificate for 127.0.0.1 that expires in an hour.
+func selfSigned(t *testing.T) *tls.Config {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "skolestat test"},
+		NotBefore: time.Now().Add(-time.Minute), NotAfter: time.Now().Add(time.Hour), IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}
+}
+
+func TestTLSIsRequiredWhenConfigured(t *testing.T) {
+	addr := serve(t, pgserver.Options{TLS: selfSigned(t), Password: "s3cret"})
+	if c, err := connectSSL(t, addr, "s3cret", "disable"); err == nil {
+		c.Close(context.Background())
+		t.Error("connected without TLS to an endpoint that requires it")
+	}
+	c, err := connectSSL(t, addr, "s3cret", "require")
+	if err != nil {
+		t.Fatalf("with TLS: %v", err)
+	}
+	defer c.Close(context.Background())
+	if !c.PgConn().Conn().(interface{ ConnectionState() tls.ConnectionState }).ConnectionState().HandshakeComplete {
+		t.Error("the connection is not TLS")
+	}
+	var n int
+	if err := c.QueryRow(context.Background(), "SELECT count(*) FROM mart.figures").Scan(&n); err != nil || n != 2 {
+		t.Errorf("over TLS: %d, %v", n, err)
 	}
 }
