@@ -224,8 +224,8 @@ Try:
   skolestat sql --warehouse %s -c "SELECT unit_code, n_pupils, effect_display, classification, round(lower, 2) AS lower, round(upper, 2) AS upper FROM mart.sbi_aggregate WHERE unit_type = 'municipality' AND level = '8-10' AND status = 'ok' ORDER BY window_label DESC, effect DESC LIMIT 10"
       (school contribution of municipalities; read the interval, and never compare levels)
   skolestat sql --warehouse %s          (interactive; .tables lists the tables)
-  skolestat serve --warehouse %s        (the mart to BI tools over the PostgreSQL protocol on
-      127.0.0.1:5433, and the ASSS page on http://127.0.0.1:8080/asss)
+  skolestat serve --warehouse %s
+      (the mart for BI tools over the PostgreSQL protocol on 127.0.0.1:5433; the ASSS page on http://127.0.0.1:8080/asss)
   skolestat runs --warehouse %s
 `, wh, exportDir, filepath.Join(dir, "microdata"), logPath, wh, wh, wh, wh, wh, wh, wh)
 	return nil
