@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"math/big"
 	"net"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -318,6 +319,45 @@ func TestPsql(t *testing.T) {
 	}
 	if got := strings.TrimSpace(string(out)); got != "0301|42.5\n4601|40" {
 		t.Errorf("psql printed %q", got)
+	}
+	// The catalog commands an analyst tries first.
+	for cmd, want := range map[string]string{`\dt mart.*`: "mart|figures|table|skolestat", `\dn`: "mart|skolestat"} {
+		out, err := exec.Command(psql, "-h", host, "-p", port, "-U", "analyst", "-d", "skolestat", "-X", "-At", "-c", cmd).CombinedOutput()
+		if err != nil || !strings.Contains(string(out), want) {
+			t.Errorf("psql %s: %v\n%s\nwant a line %q", cmd, err, out, want)
+		}
+	}
+}
+
+// TestJDBC runs PostgreSQL's JDBC driver (Debian's libpostgresql-jdbc-java,
+// what DBeaver and Metabase use) against the endpoint: the catalog a BI
+// tool browses, with PostgreSQL's type names, and a prepared query.
+func TestJDBC(t *testing.T) {
+	const jar = "/usr/share/java/postgresql.jar"
+	javac, err := exec.LookPath("javac")
+	if _, jerr := os.Stat(jar); err != nil || jerr != nil {
+		t.Skip("javac or the JDBC driver is not installed (apt install default-jdk-headless libpostgresql-jdbc-java)")
+	}
+	dir := t.TempDir()
+	if out, err := exec.Command(javac, "-d", dir, "-cp", jar, filepath.Join("testdata", "Probe.java")).CombinedOutput(); err != nil {
+		t.Fatalf("javac: %v\n%s", err, out)
+	}
+	addr := serve(t, pgserver.Options{})
+	_, port, _ := net.SplitHostPort(addr)
+	out, err := exec.Command("java", "-cp", jar+string(os.PathListSeparator)+dir, "Probe", port).CombinedOutput()
+	if err != nil {
+		t.Fatalf("java Probe: %v\n%s", err, out)
+	}
+	got := string(out)
+	for _, want := range []string{
+		"schema mart", "table figures TABLE",
+		"column code varchar", "column year int4", "column value float8", "column share numeric",
+		"column n int4", "column ok bool", "column published date",
+		"value 42.5",
+	} {
+		if !strings.Contains(got, want+"\n") {
+			t.Errorf("the JDBC probe printed no line %q:\n%s", want, got)
+		}
 	}
 }
 

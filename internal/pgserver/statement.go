@@ -57,6 +57,7 @@ func (s *Server) parse(ctx context.Context, q wire.Query) (wire.PreparedStatemen
 	}
 	out := make(wire.PreparedStatements, 0, len(stmts))
 	for _, st := range stmts {
+		st = compat(st)
 		if sess.failed {
 			switch kw := keywords(st, 1); {
 			case len(kw) == 1 && (kw[0] == "COMMIT" || kw[0] == "END" || kw[0] == "ROLLBACK" || kw[0] == "ABORT"):
@@ -67,7 +68,7 @@ func (s *Server) parse(ctx context.Context, q wire.Query) (wire.PreparedStatemen
 		}
 		p, err := s.prepare(ctx, sess, st, q.ParameterOIDs)
 		if err != nil {
-			s.log.Debug("SQL statement refused", "session", sess.id, "statement", firstLine(st), "err", err)
+			s.log.Debug("SQL statement refused", "session", sess.id, "statement", st, "err", err)
 			sess.failed = sess.inTx
 			return nil, err
 		}

@@ -21,6 +21,10 @@ const ServedSchema = "mart"
 // macrosScript defines the analysts' macros (sql/scripts).
 const macrosScript = "mart_macros"
 
+// pgCatalogScript defines the pg_compat schema's catalog views, which the
+// PostgreSQL endpoint reads in place of some of DuckDB's pg_catalog.
+const pgCatalogScript = "serve_pg_catalog"
+
 // Served is a private, read-only copy of the published warehouse's mart
 // schema, made for clients outside the project: skolestat serve's
 // PostgreSQL endpoint and its web page.
@@ -36,6 +40,10 @@ const macrosScript = "mart_macros"
 // reads meta.runs and core, say) are materialised as tables; mart's macros
 // are recreated (they read mart only): the analysts' from
 // sql/scripts/mart_macros.sql, any other from DuckDB's record of it.
+//
+// Besides mart the copy holds one schema of views over DuckDB's own
+// catalog, pg_compat (sql/scripts/serve_pg_catalog.sql), for PostgreSQL
+// clients' catalog queries.
 //
 // OpenServed builds the copy; Conn hands each client session its own
 // connection (its own transactions and temporary objects); Close removes
@@ -160,6 +168,13 @@ func (s *Served) copy(ctx context.Context, opt ServedOptions) error {
 		s.runID = runID.String
 	}
 	if err := exec("DETACH published"); err != nil {
+		return err
+	}
+	compat, err := sqltext.Script(pgCatalogScript)
+	if err != nil {
+		return err
+	}
+	if err := exec(compat); err != nil {
 		return err
 	}
 	return exec("CHECKPOINT")

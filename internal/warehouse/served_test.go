@@ -88,6 +88,8 @@ func TestServedHoldsMartAndNothingElse(t *testing.T) {
 		`SELECT comment FROM duckdb_columns() WHERE column_name = 'value' AND table_name = 'figures'`: "The value, in points.",
 		`SELECT DISTINCT schema_name FROM duckdb_tables() ORDER BY 1`:                                 "mart",
 		`SELECT count(*) FROM duckdb_databases() WHERE NOT internal`:                                  "1",
+		// PostgreSQL's type oids, for the endpoint's catalog queries.
+		`SELECT string_agg(a.atttypid::VARCHAR, ' ' ORDER BY a.attnum) FROM pg_compat.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid WHERE c.relname = 'figures'`: "1043 23 1700", // code VARCHAR, year INTEGER, value DECIMAL(3,1)
 	} {
 		got, err := servedQuery(t, s, q)
 		if err != nil || got != want {

@@ -1,0 +1,22 @@
+package pgserver
+
+import "testing"
+
+func TestCompat(t *testing.T) {
+	for in, want := range map[string]string{
+		// psql's \dt
+		`WHERE n.nspname OPERATOR(pg_catalog.~) '^(mart)$' COLLATE pg_catalog.default`: `WHERE n.nspname ~ '^(mart)$'`,
+		`pg_catalog.pg_get_userbyid(c.relowner) as "Owner"`:                            `'skolestat' as "Owner"`,
+		// JDBC's getTables and getColumns
+		`d.classoid = 'pg_class'::regclass)`:                   `d.classoid = NULL)`,
+		`JOIN pg_catalog.pg_attribute a ON (a.attrelid=c.oid)`: `JOIN pg_compat.pg_attribute a ON (a.attrelid=c.oid)`,
+		`c.reloftype::pg_catalog.regtype::pg_catalog.text`:     `c.reloftype::VARCHAR::text`,
+		`x::oid`: `x::BIGINT`,
+		// Left alone.
+		`SELECT 'pg_attribute', a ~ b FROM mart.gsp`: `SELECT 'pg_attribute', a ~ b FROM mart.gsp`,
+	} {
+		if got := compat(in); got != want {
+			t.Errorf("compat(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
