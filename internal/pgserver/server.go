@@ -64,6 +64,7 @@ type Server struct {
 	log      *slog.Logger
 	wire     *wire.Server
 	sessions atomic.Int64
+	cancels  cancels
 }
 
 type sessionKey struct{}
@@ -78,6 +79,7 @@ type session struct {
 	// PostgreSQL, only COMMIT (which then rolls back) or ROLLBACK is
 	// accepted until the transaction ends.
 	failed bool
+	key    *cancelKey // for cancel requests; nil if the client got none
 }
 
 // New makes a Server; Serve starts it.
@@ -89,6 +91,8 @@ func New(src Source, opt Options) (*Server, error) {
 	options := []wire.OptionFn{
 		wire.SessionMiddleware(s.openSession),
 		wire.CloseConn(s.closeSession),
+		wire.BackendKeyData(s.cancels.issue),
+		wire.CancelRequest(s.cancels.cancel),
 		// psql-wire logs each client error at error level; ours are logged
 		// once per statement at debug level.
 		wire.Logger(slog.New(slog.DiscardHandler)),
@@ -142,7 +146,7 @@ func (s *Server) openSession(ctx context.Context) (context.Context, error) {
 		s.log.Error("opening a SQL session", "err", err)
 		return ctx, err
 	}
-	sess := &session{id: s.sessions.Add(1), conn: conn, end: end}
+	sess := &session{id: s.sessions.Add(1), conn: conn, end: end, key: s.cancels.claim(ctx)}
 	params := wire.ClientParameters(ctx)
 	s.log.Info("SQL session opened", "session", sess.id, "remote", remote(ctx), "user", params[wire.ParamUsername],
 		"application", params[wire.ParamApplicationName])
@@ -151,6 +155,7 @@ func (s *Server) openSession(ctx context.Context) (context.Context, error) {
 
 func (s *Server) closeSession(ctx context.Context) error {
 	if sess, ok := ctx.Value(sessionKey{}).(*session); ok {
+		s.cancels.forget(sess.key)
 		sess.end()
 		s.log.Info("SQL session closed", "session", sess.id)
 	}

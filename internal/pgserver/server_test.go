@@ -428,3 +428,34 @@ func TestTLSIsRequiredWhenConfigured(t *testing.T) {
 		t.Errorf("over TLS: %d, %v", n, err)
 	}
 }
+
+// TestCancelRequest stops a long statement the way psql's Ctrl-C does; the
+// session goes on, and a cancel with the wrong key does nothing.
+func TestCancelRequest(t *testing.T) {
+	addr := serve(t, pgserver.Options{})
+	c := mustConnect(t, addr)
+	ctx := context.Background()
+	done := make(chan error, 1)
+	start := time.Now()
+	go func() {
+		_, err := c.Exec(ctx, "SELECT count(*) FROM range(1000000000000) a")
+		done <- err
+	}()
+	time.Sleep(300 * time.Millisecond)
+	if err := c.PgConn().CancelRequest(ctx); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if sqlState(err) != "57014" {
+			t.Errorf("the cancelled statement ended with %v, want SQLSTATE 57014", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the statement went on for 30 s after the cancel request")
+	}
+	t.Logf("cancelled after %v", time.Since(start))
+	var n int
+	if err := c.QueryRow(ctx, "SELECT count(*) FROM mart.figures").Scan(&n); err != nil || n != 2 {
+		t.Errorf("after the cancel: %d, %v", n, err)
+	}
+}

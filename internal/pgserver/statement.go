@@ -208,6 +208,9 @@ func (s *Server) run(ctx context.Context, sess *session, st, tag string, cols []
 		ctx, cancel = context.WithTimeout(ctx, s.opt.QueryTimeout)
 		defer cancel()
 	}
+	ctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	defer sess.key.running(func() { stop(errCanceled) })()
 	rows, err := sess.conn.QueryContext(ctx, st, args...)
 	if err != nil {
 		s.logStatement(sess, st, start, 0, err)
@@ -301,8 +304,14 @@ func paramValue(p wire.Parameter, oids []uint32, i int) (any, error) {
 	return v, nil
 }
 
+// errCanceled is the cause of a statement stopped by a cancel request.
+var errCanceled = errors.New("canceling statement due to user request")
+
 func timedOut(ctx context.Context, err error) error {
-	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+	switch {
+	case errors.Is(context.Cause(ctx), errCanceled):
+		return psqlerr.WithCode(fmt.Errorf("%w: %w", errCanceled, err), codes.QueryCanceled)
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
 		return psqlerr.WithCode(fmt.Errorf("canceling statement due to statement timeout: %w", err), codes.QueryCanceled)
 	}
 	return err
