@@ -143,6 +143,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 func (s *Server) openSession(ctx context.Context) (context.Context, error) {
 	conn, end, err := s.src.Session(ctx)
 	if err != nil {
+		s.cancels.forget(s.cancels.claim(ctx))
 		s.log.Error("opening a SQL session", "err", err)
 		return ctx, err
 	}
