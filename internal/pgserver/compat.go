@@ -25,6 +25,16 @@ var rewrites = []struct {
 	// DuckDB's pg_attribute gives its own type ids, not PostgreSQL's; the
 	// served copy's pg_compat.pg_attribute gives PostgreSQL's.
 	{regexp.MustCompile(`\bpg_catalog\.pg_attribute\b`), `pg_compat.pg_attribute`},
+	// SELECT pg_catalog.version(): drivers (SQLAlchemy, so Superset) read
+	// PostgreSQL's major version from it; DuckDB's says v1.5.6.
+	{regexp.MustCompile(`(?i)\b(pg_catalog\.)?version\(\)`), `('PostgreSQL 15.0 (skolestat; DuckDB ' || (SELECT library_version FROM pragma_version()) || ')')`},
+	// pg_get_serial_sequence(...): there are no sequences (SQLAlchemy's
+	// column reflection asks).
+	{regexp.MustCompile(`(pg_catalog\.)?pg_get_serial_sequence\([^()]*\)`), `NULL`},
+	// format_type(atttypid, atttypmod) over those oids: pg_compat's.
+	{regexp.MustCompile(`\b(pg_catalog\.)?format_type\(`), `pg_compat.format_type(`},
+	// json_build_object is DuckDB's json_object.
+	{regexp.MustCompile(`\bjson_build_object\(`), `json_object(`},
 	// pg_catalog.pg_get_userbyid(c.relowner): there are no roles.
 	{regexp.MustCompile(`(pg_catalog\.)?pg_get_userbyid\([^()]*\)`), `'skolestat'`},
 }

@@ -12,6 +12,11 @@ func TestCompat(t *testing.T) {
 		`JOIN pg_catalog.pg_attribute a ON (a.attrelid=c.oid)`: `JOIN pg_compat.pg_attribute a ON (a.attrelid=c.oid)`,
 		`c.reloftype::pg_catalog.regtype::pg_catalog.text`:     `c.reloftype::VARCHAR::text`,
 		`x::oid`: `x::BIGINT`,
+		// SQLAlchemy's
+		`select pg_catalog.version()`:                     `select ('PostgreSQL 15.0 (skolestat; DuckDB ' || (SELECT library_version FROM pragma_version()) || ')')`,
+		`pg_catalog.format_type(a.atttypid, a.atttypmod)`: `pg_compat.format_type(a.atttypid, a.atttypmod)`,
+		`s.seqrelid = pg_catalog.pg_get_serial_sequence(a.attrelid::regclass::text, a.attname)::regclass::oid`: `s.seqrelid = NULL::VARCHAR::BIGINT`,
+		`SELECT json_build_object('a', 1)`: `SELECT json_object('a', 1)`,
 		// Left alone.
 		`SELECT 'pg_attribute', a ~ b FROM mart.gsp`: `SELECT 'pg_attribute', a ~ b FROM mart.gsp`,
 	} {

@@ -429,6 +429,31 @@ func TestTLSIsRequiredWhenConfigured(t *testing.T) {
 	}
 }
 
+// TestSQLAlchemy runs SQLAlchemy over psycopg2 (Superset's stack, from
+// Debian's python3-sqlalchemy and python3-psycopg2) against the endpoint.
+func TestSQLAlchemy(t *testing.T) {
+	python := "/usr/bin/python3"
+	if err := exec.Command(python, "-c", "import sqlalchemy, psycopg2").Run(); err != nil {
+		t.Skip("Debian's python3 with sqlalchemy and psycopg2 is not installed (apt install python3-sqlalchemy python3-psycopg2)")
+	}
+	addr := serve(t, pgserver.Options{})
+	_, port, _ := net.SplitHostPort(addr)
+	out, err := exec.Command(python, filepath.Join("testdata", "probe_sqlalchemy.py"), port).CombinedOutput()
+	if err != nil {
+		t.Fatalf("probe_sqlalchemy.py: %v\n%s", err, out)
+	}
+	for _, want := range []string{
+		"version 15.0", "schema mart", "table figures",
+		"column code VARCHAR", "column year INTEGER", "column value DOUBLE_PRECISION", "column share NUMERIC",
+		"column n INTEGER", "column ok BOOLEAN", "column published DATE",
+		"value 42.5",
+	} {
+		if !strings.Contains(string(out), want+"\n") {
+			t.Errorf("the SQLAlchemy probe printed no line %q:\n%s", want, out)
+		}
+	}
+}
+
 // TestCancelRequest stops a long statement the way psql's Ctrl-C does; the
 // session goes on, and a cancel with the wrong key does nothing.
 func TestCancelRequest(t *testing.T) {

@@ -29,3 +29,26 @@ SELECT a.* REPLACE (
     END AS atttypid)
 FROM pg_catalog.pg_attribute AS a
 LEFT JOIN duckdb_columns() AS c ON c.table_oid = a.attrelid AND c.column_index = a.attnum;
+
+-- pg_compat.format_type(type oid, typmod): PostgreSQL's name of a type, as
+-- format_type gives it (SQLAlchemy, so Superset, reads column types so);
+-- DuckDB's pg_catalog.format_type expects DuckDB's type ids.
+CREATE MACRO pg_compat.format_type(type_oid, type_mod) AS
+    CASE type_oid
+        WHEN 16 THEN 'boolean'
+        WHEN 17 THEN 'bytea'
+        WHEN 20 THEN 'bigint'
+        WHEN 21 THEN 'smallint'
+        WHEN 23 THEN 'integer'
+        WHEN 25 THEN 'text'
+        WHEN 700 THEN 'real'
+        WHEN 701 THEN 'double precision'
+        WHEN 1043 THEN 'character varying'
+        WHEN 1082 THEN 'date'
+        WHEN 1083 THEN 'time without time zone'
+        WHEN 1114 THEN 'timestamp without time zone'
+        WHEN 1184 THEN 'timestamp with time zone'
+        WHEN 1186 THEN 'interval'
+        WHEN 1700 THEN 'numeric'
+        WHEN 2950 THEN 'uuid'
+    END;
