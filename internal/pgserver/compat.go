@@ -33,6 +33,8 @@ var rewrites = []struct {
 	{regexp.MustCompile(`(pg_catalog\.)?pg_get_serial_sequence\([^()]*\)`), `NULL`},
 	// format_type(atttypid, atttypmod) over those oids: pg_compat's.
 	{regexp.MustCompile(`\b(pg_catalog\.)?format_type\(`), `pg_compat.format_type(`},
+	// pg_get_expr(adbin, adrelid, true): DuckDB's takes two arguments.
+	{regexp.MustCompile(`\bpg_get_expr\(([^(),]+),([^(),]+),\s*(?i:true|false)\s*\)`), `pg_get_expr($1,$2)`},
 	// json_build_object is DuckDB's json_object.
 	{regexp.MustCompile(`\bjson_build_object\(`), `json_object(`},
 	// pg_catalog.pg_get_userbyid(c.relowner): there are no roles.

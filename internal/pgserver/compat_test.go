@@ -16,7 +16,8 @@ func TestCompat(t *testing.T) {
 		`select pg_catalog.version()`:                     `select ('PostgreSQL 15.0 (skolestat; DuckDB ' || (SELECT library_version FROM pragma_version()) || ')')`,
 		`pg_catalog.format_type(a.atttypid, a.atttypmod)`: `pg_compat.format_type(a.atttypid, a.atttypmod)`,
 		`s.seqrelid = pg_catalog.pg_get_serial_sequence(a.attrelid::regclass::text, a.attname)::regclass::oid`: `s.seqrelid = NULL::VARCHAR::BIGINT`,
-		`SELECT json_build_object('a', 1)`: `SELECT json_object('a', 1)`,
+		`SELECT json_build_object('a', 1)`:                 `SELECT json_object('a', 1)`,
+		`pg_catalog.pg_get_expr(d.adbin, d.adrelid, true)`: `pg_catalog.pg_get_expr(d.adbin, d.adrelid)`,
 		// Left alone.
 		`SELECT 'pg_attribute', a ~ b FROM mart.gsp`: `SELECT 'pg_attribute', a ~ b FROM mart.gsp`,
 	} {
