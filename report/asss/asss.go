@@ -47,14 +47,24 @@ type Options struct {
 
 type indicator struct {
 	code, level, name, unit string
+	calendar                bool // its years are calendar years (KOSTRA), not school years
+}
+
+// yearLabel names year as the indicator counts it: 2023 is the school year
+// 2023–24, or the calendar year 2023.
+func (i indicator) yearLabel(year int) string {
+	if i.calendar {
+		return fmt.Sprint(year)
+	}
+	return fmt.Sprintf("%d–%02d", year, (year+1)%100)
 }
 
 func (i indicator) key() string { return i.code + ":" + i.level }
 
-const indicatorsQuery = `SELECT d.indicator, d.level, any_value(d.name_nb), any_value(d.unit)
+const indicatorsQuery = `SELECT d.indicator, d.level, any_value(d.name_nb), any_value(d.unit), bool_or(i.period_kind = 'calendar')
 FROM mart.indicator_definition AS d
-WHERE EXISTS (SELECT 1 FROM mart.indicator_preferred AS i
-              WHERE i.unit_type = 'municipality' AND i.indicator = d.indicator AND i.level = d.level)
+JOIN (SELECT DISTINCT indicator, level, period_kind FROM mart.indicator_preferred WHERE unit_type = 'municipality') AS i
+  ON i.indicator = d.indicator AND i.level = d.level
 GROUP BY ALL ORDER BY any_value(d.domain), 3, 2`
 
 const yearsQuery = `SELECT DISTINCT year FROM mart.indicator_preferred
@@ -143,7 +153,7 @@ func Build(ctx context.Context, q Querier, c Choice, opt Options) (report.Docume
 		table.Caveat, chart.Caveat = kvalitetsmelding.Caveat, kvalitetsmelding.Caveat
 	}
 	d.Sections = []report.Section{{
-		Title:  fmt.Sprintf("%s, %d–%02d", ind.name, year, (year+1)%100),
+		Title:  ind.name + ", " + ind.yearLabel(year),
 		Intro:  "Medlemmene i ASSS-nettverket det året, med verdien, rangeringen blant dem som har en verdi (1 er best), avstanden fra ASSS-snittet (det uvektede gjennomsnittet av medlemmenes verdier) og indeksen der ASSS-snittet er 1,00.",
 		Blocks: []report.Block{table, chart},
 	}}
@@ -168,14 +178,14 @@ func pick(inds []indicator, c Choice) indicator {
 func form(action string, inds []indicator, ind indicator, years []int, year int, members [][2]string, muni string) *report.Form {
 	f := &report.Form{Action: action, Fields: []report.Field{
 		{Name: "indicator", Label: "Indikator", Selected: ind.key()},
-		{Name: "year", Label: "Skoleår", Selected: fmt.Sprint(year)},
+		{Name: "year", Label: "År", Selected: fmt.Sprint(year)},
 		{Name: "municipality", Label: "Kommune i figuren", Selected: muni},
 	}}
 	for _, i := range inds {
 		f.Fields[0].Options = append(f.Fields[0].Options, report.Option{Value: i.key(), Label: i.name})
 	}
 	for _, y := range years {
-		f.Fields[1].Options = append(f.Fields[1].Options, report.Option{Value: fmt.Sprint(y), Label: fmt.Sprintf("%d–%02d", y, (y+1)%100)})
+		f.Fields[1].Options = append(f.Fields[1].Options, report.Option{Value: fmt.Sprint(y), Label: ind.yearLabel(y)})
 	}
 	for _, m := range members {
 		f.Fields[2].Options = append(f.Fields[2].Options, report.Option{Value: m[0], Label: m[1]})
@@ -246,6 +256,9 @@ func seriesBlock(ctx context.Context, q Querier, ind indicator, muni [2]string, 
 	}
 	b := report.Block{Title: fmt.Sprintf("%s mot ASSS-snittet og landet", muni[1]), Unit: ind.unit, Decimals: decimals,
 		Query: report.BindQuery(seriesQuery, args), YearFormat: report.SchoolYear}
+	if ind.calendar {
+		b.YearFormat = report.CalendarYear
+	}
 	for _, n := range []struct{ key, label string }{{"kommune", muni[1]}, {"asss", "ASSS-snitt"}, {"nasjonalt", "Nasjonalt"}} {
 		b.Series = append(b.Series, report.Series{Name: n.label, Points: report.Years(byName[n.key], from, to)})
 	}
@@ -262,10 +275,11 @@ func indicators(ctx context.Context, q Querier) ([]indicator, error) {
 	for rows.Next() {
 		var i indicator
 		var unit sql.NullString
-		if err := rows.Scan(&i.code, &i.level, &i.name, &unit); err != nil {
+		var calendar sql.NullBool
+		if err := rows.Scan(&i.code, &i.level, &i.name, &unit, &calendar); err != nil {
 			return nil, fmt.Errorf("listing the indicators: %w", err)
 		}
-		i.unit = unit.String
+		i.unit, i.calendar = unit.String, calendar.Bool
 		out = append(out, i)
 	}
 	return out, rows.Err()
