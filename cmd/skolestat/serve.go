@@ -89,6 +89,30 @@ func (a *app) serve(ctx context.Context, f serveFlags) error {
 		return fmt.Errorf("making a folder for the served copy: %w", err)
 	}
 	defer os.RemoveAll(dir)
+	// The flags and both addresses are checked before the copy is made and
+	// either server starts, so a mistake or a busy port stops serve at once.
+	opt := pgserver.Options{Logger: a.log, Password: os.Getenv(passwordEnv), QueryTimeout: f.timeout}
+	if f.tlsCert != "" {
+		cert, err := tls.LoadX509KeyPair(f.tlsCert, f.tlsKey)
+		if err != nil {
+			return usageError{fmt.Errorf("--tls-cert %s, --tls-key %s: %w", f.tlsCert, f.tlsKey, err)}
+		}
+		opt.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
+	var pgLn, httpLn net.Listener
+	if f.pg != "" {
+		if pgLn, err = net.Listen("tcp", f.pg); err != nil {
+			return usageError{fmt.Errorf("--pg %s: %w", f.pg, err)}
+		}
+		defer pgLn.Close()
+	}
+	if f.http != "" {
+		if httpLn, err = net.Listen("tcp", f.http); err != nil {
+			return usageError{fmt.Errorf("--http %s: %w", f.http, err)}
+		}
+		defer httpLn.Close()
+	}
+
 	sv, err := warehouse.NewServing(ctx, f.warehouse, dir, warehouse.ServedOptions{Threads: f.threads, MemoryLimit: f.memoryLimit}, a.log)
 	if err != nil {
 		return err
@@ -100,35 +124,18 @@ func (a *app) serve(ctx context.Context, f serveFlags) error {
 
 	errc := make(chan error, 2)
 	var shutdowns []func(context.Context) error
-	if f.pg != "" {
-		ln, err := net.Listen("tcp", f.pg)
-		if err != nil {
-			return usageError{fmt.Errorf("--pg %s: %w", f.pg, err)}
-		}
-		opt := pgserver.Options{Logger: a.log, Password: os.Getenv(passwordEnv), QueryTimeout: f.timeout}
-		if f.tlsCert != "" {
-			cert, err := tls.LoadX509KeyPair(f.tlsCert, f.tlsKey)
-			if err != nil {
-				ln.Close()
-				return usageError{fmt.Errorf("--tls-cert %s, --tls-key %s: %w", f.tlsCert, f.tlsKey, err)}
-			}
-			opt.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
-		}
+	if pgLn != nil {
 		srv, err := pgserver.New(sv, opt)
 		if err != nil {
-			ln.Close()
 			return err
 		}
-		go func() { errc <- srv.Serve(ln) }()
+		go func() { errc <- srv.Serve(pgLn) }()
 		shutdowns = append(shutdowns, srv.Shutdown)
-		a.log.Info("SQL endpoint listening (PostgreSQL wire protocol)", "addr", ln.Addr().String(),
+		a.log.Info("SQL endpoint listening (PostgreSQL wire protocol)", "addr", pgLn.Addr().String(),
 			"password", opt.Password != "", "tls", opt.TLS != nil)
 	}
-	if f.http != "" {
-		ln, err := net.Listen("tcp", f.http)
-		if err != nil {
-			return usageError{fmt.Errorf("--http %s: %w", f.http, err)}
-		}
+	if httpLn != nil {
+		ln := httpLn
 		hs := &http.Server{Handler: a.pageHandler(sv), ReadHeaderTimeout: 10 * time.Second}
 		go func() {
 			if err := hs.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
