@@ -38,6 +38,7 @@ func NewServing(ctx context.Context, path, dir string, opt ServedOptions, log *s
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	log.Info("copying the mart schema to serve it", "warehouse", path)
 	s, err := OpenServed(ctx, path, dir, opt)
 	if err != nil {
 		return nil, err
