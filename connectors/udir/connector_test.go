@@ -124,15 +124,10 @@ func serve(t *testing.T, opt emulator.Options) (*httptest.Server, *emulator.Serv
 // read runs the connector and returns its rows.
 func read(t *testing.T, cfg Config, from connectors.Checkpoint) (map[key]val, connectors.Batches, error) {
 	t.Helper()
-	src, err := New(cfg, emulatortest.Client())
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := src.Read(context.Background(), Stream, from)
+	b, err := openStream(t, cfg, Stream, from)
 	if err != nil {
 		return nil, nil, err
 	}
-	t.Cleanup(func() { b.Close() })
 	out := map[key]val{}
 	for b.Next() {
 		r := b.RecordBatch()
@@ -499,15 +494,7 @@ func BenchmarkRead(b *testing.B) {
 			}
 			rows := 0
 			for b.Loop() {
-				bt, err := src.Read(context.Background(), Stream, nil)
-				if err != nil {
-					b.Fatal(err)
-				}
-				rows = 0
-				for bt.Next() {
-					rows += int(bt.RecordBatch().NumRows())
-				}
-				bt.Close()
+				rows = countRows(b, src, Stream)
 			}
 			b.ReportMetric(float64(rows), "rows/read")
 		})

@@ -512,15 +512,7 @@ func BenchmarkSchoolContribution(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		bt, err := src.Read(context.Background(), StreamSchoolContribution, nil)
-		if err != nil {
-			b.Fatal(err)
-		}
-		rows = 0
-		for bt.Next() {
-			rows += int(bt.RecordBatch().NumRows())
-		}
-		bt.Close()
+		rows = countRows(b, src, StreamSchoolContribution)
 	}
 	b.ReportMetric(float64(rows), "rows/read")
 }

@@ -35,20 +35,47 @@ type trow struct {
 // readStream runs the connector on one stream and returns its rows.
 func readStream(t *testing.T, cfg Config, stream string, from connectors.Checkpoint) (map[trow]val, connectors.Batches, error) {
 	t.Helper()
+	b, err := openStream(t, cfg, stream, from)
+	if err != nil {
+		return nil, nil, err
+	}
+	out := map[trow]val{}
+	for b.Next() {
+		collect(t, b.RecordBatch(), out)
+	}
+	return out, b, b.Err()
+}
+
+// openStream reads stream with a Source of cfg on the emulator's fast
+// client; the batches are closed when the test ends.
+func openStream(t *testing.T, cfg Config, stream string, from connectors.Checkpoint) (connectors.Batches, error) {
+	t.Helper()
 	src, err := New(cfg, emulatortest.Client())
 	if err != nil {
 		t.Fatal(err)
 	}
 	b, err := src.Read(context.Background(), stream, from)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	t.Cleanup(func() { b.Close() })
-	out := map[trow]val{}
-	for b.Next() {
-		collect(t, b.RecordBatch(), out)
+	return b, nil
+}
+
+// countRows reads stream of src to the end and returns its rows; the
+// benchmarks' loop body.
+func countRows(b *testing.B, src *Source, stream string) int {
+	b.Helper()
+	bt, err := src.Read(context.Background(), stream, nil)
+	if err != nil {
+		b.Fatal(err)
 	}
-	return out, b, b.Err()
+	defer bt.Close()
+	rows := 0
+	for bt.Next() {
+		rows += int(bt.RecordBatch().NumRows())
+	}
+	return rows
 }
 
 // collect adds a record's rows to out, failing on a repeated key.
@@ -700,15 +727,7 @@ func BenchmarkReadTables(b *testing.B) {
 			}
 			rows := 0
 			for b.Loop() {
-				bt, err := src.Read(context.Background(), c.stream, nil)
-				if err != nil {
-					b.Fatal(err)
-				}
-				rows = 0
-				for bt.Next() {
-					rows += int(bt.RecordBatch().NumRows())
-				}
-				bt.Close()
+				rows = countRows(b, src, c.stream)
 			}
 			b.ReportMetric(float64(rows), "rows/read")
 		})
