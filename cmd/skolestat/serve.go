@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/tls"
+	"database/sql"
 	"errors"
 	"fmt"
 	"net"
@@ -188,7 +189,7 @@ func (a *app) pageHandler(sv *warehouse.Serving) http.Handler {
 		c := asss.Choice{Municipality: r.URL.Query().Get("municipality")}
 		c.Indicator, c.Level, _ = strings.Cut(r.URL.Query().Get("indicator"), ":")
 		c.Year, _ = strconv.Atoi(r.URL.Query().Get("year"))
-		d, err := asss.Build(r.Context(), conn, c, asss.Options{Action: "/asss", RunID: runID, GeneratedAt: time.Now().In(oslo())})
+		d, err := asss.Build(r.Context(), connQuerier{conn}, c, asss.Options{Action: "/asss", RunID: runID, GeneratedAt: time.Now().In(oslo())})
 		if err != nil {
 			a.log.Error("building the ASSS page", "err", err)
 			http.Error(w, "building the page: "+err.Error(), http.StatusInternalServerError)
@@ -201,4 +202,12 @@ func (a *app) pageHandler(sv *warehouse.Serving) http.Handler {
 		}
 	})
 	return mux
+}
+
+// connQuerier gives a connection to the served copy the Query method the
+// report builders read through (as *warehouse.Reader has).
+type connQuerier struct{ *sql.Conn }
+
+func (c connQuerier) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return c.QueryContext(ctx, query, args...)
 }

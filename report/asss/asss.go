@@ -22,10 +22,9 @@ import (
 	"github.com/skolestat/skolestat/report/kvalitetsmelding"
 )
 
-// Querier runs a read-only query; *sql.Conn is one.
-type Querier interface {
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-}
+// Querier runs a read-only query: the quality report's, since the page
+// draws the same series (kvalitetsmelding.TrendSeries).
+type Querier = kvalitetsmelding.Querier
 
 // Choice is what the page shows; a zero field means the default: the
 // indicator grunnskolepoeng (or the first there is), its newest year, the
@@ -78,17 +77,6 @@ const compareQuery = `SELECT municipality_code, municipality_name, value, status
 FROM mart.asss_compare($1, $2)
 WHERE level = $3
 ORDER BY rank NULLS LAST, municipality_code`
-
-// seriesQuery: $1 municipality, $2 indicator, $3 level, $4 first year, $5 last.
-const seriesQuery = `SELECT 'kommune' AS series, year, value, status FROM mart.trend($1, $2, $4, $5)
-WHERE unit_type = 'municipality' AND level = $3 AND subgroup = 'all'
-UNION ALL
-SELECT 'asss', year, asss_average, CASE WHEN asss_average IS NULL THEN 'missing' ELSE 'ok' END FROM mart.trend($1, $2, $4, $5)
-WHERE unit_type = 'municipality' AND level = $3 AND subgroup = 'all'
-UNION ALL
-SELECT 'nasjonalt', year, value, status FROM mart.trend('0', $2, $4, $5)
-WHERE level = $3 AND subgroup = 'all'
-ORDER BY 1, 2`
 
 // Build queries the served mart and returns the page's document. An
 // unknown indicator, year or municipality in c falls back to the default.
@@ -195,7 +183,7 @@ func form(action string, inds []indicator, ind indicator, years []int, year int,
 
 func compareBlock(ctx context.Context, q Querier, ind indicator, year, decimals int) (report.Block, error) {
 	args := []any{ind.code, year, ind.level}
-	rows, err := q.QueryContext(ctx, compareQuery, args...)
+	rows, err := q.Query(ctx, compareQuery, args...)
 	if err != nil {
 		return report.Block{}, fmt.Errorf("comparing the ASSS members on %s: %w", ind.code, err)
 	}
@@ -235,38 +223,20 @@ func compareBlock(ctx context.Context, q Querier, ind indicator, year, decimals 
 }
 
 func seriesBlock(ctx context.Context, q Querier, ind indicator, muni [2]string, from, to, decimals int) (report.Block, error) {
-	args := []any{muni[0], ind.code, ind.level, from, to}
-	rows, err := q.QueryContext(ctx, seriesQuery, args...)
+	ss, query, err := kvalitetsmelding.TrendSeries(ctx, q, muni[0], muni[1], ind.code, ind.level, from, to)
 	if err != nil {
 		return report.Block{}, fmt.Errorf("reading the series of %s: %w", ind.code, err)
 	}
-	defer rows.Close()
-	byName := map[string][]report.Point{}
-	for rows.Next() {
-		var series, status string
-		var year int
-		var v sql.NullFloat64
-		if err := rows.Scan(&series, &year, &v, &status); err != nil {
-			return report.Block{}, fmt.Errorf("reading the series of %s: %w", ind.code, err)
-		}
-		byName[series] = append(byName[series], report.Point{Year: year, Value: report.ValueOf(v, status)})
-	}
-	if err := rows.Err(); err != nil {
-		return report.Block{}, fmt.Errorf("reading the series of %s: %w", ind.code, err)
-	}
 	b := report.Block{Title: fmt.Sprintf("%s mot ASSS-snittet og landet", muni[1]), Unit: ind.unit, Decimals: decimals,
-		Query: report.BindQuery(seriesQuery, args), YearFormat: report.SchoolYear}
+		Query: query, Series: ss, YearFormat: report.SchoolYear}
 	if ind.calendar {
 		b.YearFormat = report.CalendarYear
-	}
-	for _, n := range []struct{ key, label string }{{"kommune", muni[1]}, {"asss", "ASSS-snitt"}, {"nasjonalt", "Nasjonalt"}} {
-		b.Series = append(b.Series, report.Series{Name: n.label, Points: report.Years(byName[n.key], from, to)})
 	}
 	return b, nil
 }
 
 func indicators(ctx context.Context, q Querier) ([]indicator, error) {
-	rows, err := q.QueryContext(ctx, indicatorsQuery)
+	rows, err := q.Query(ctx, indicatorsQuery)
 	if err != nil {
 		return nil, fmt.Errorf("listing the indicators: %w", err)
 	}
@@ -286,7 +256,7 @@ func indicators(ctx context.Context, q Querier) ([]indicator, error) {
 }
 
 func ints(ctx context.Context, q Querier, query string, args ...any) ([]int, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
+	rows, err := q.Query(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -309,7 +279,7 @@ func ints(ctx context.Context, q Querier, query string, args ...any) ([]int, err
 }
 
 func pairs(ctx context.Context, q Querier, query string) ([][2]string, error) {
-	rows, err := q.QueryContext(ctx, query)
+	rows, err := q.Query(ctx, query)
 	if err != nil {
 		return nil, err
 	}

@@ -127,19 +127,25 @@ func Build(ctx context.Context, q Querier, opt Options) (report.Document, error)
 	return d, nil
 }
 
-// trendQuery is the SQL of a series block; $1 unit, $2 indicator, $3
-// level, $4 from, $5 to.
-const trendQuery = `SELECT 'kommune' AS series, year, value, status FROM mart.trend($1, $2, $4, $5) WHERE level = $3 AND subgroup = 'all'
+// TrendQuery is the SQL of a series block; $1 municipality, $2
+// indicator, $3 level, $4 from, $5 to.
+const TrendQuery = `SELECT 'kommune' AS series, year, value, status FROM mart.trend($1, $2, $4, $5) WHERE level = $3 AND subgroup = 'all'
 UNION ALL
 SELECT 'asss', year, asss_average, CASE WHEN asss_average IS NULL THEN 'missing' ELSE 'ok' END FROM mart.trend($1, $2, $4, $5) WHERE level = $3 AND subgroup = 'all'
 UNION ALL
 SELECT 'nasjonalt', year, value, status FROM mart.trend('0', $2, $4, $5) WHERE level = $3 AND subgroup = 'all'`
 
-func trendBlock(ctx context.Context, q Querier, code, name string, s series, from, to int) (report.Block, error) {
-	args := []any{code, s.indicator, s.level, from, to}
-	rows, err := q.Query(ctx, trendQuery, args...)
+// TrendSeries reads, with TrendQuery, a municipality's series of an
+// indicator at a level from..to beside the ASSS average and the nation:
+// three series named name, "ASSS-snitt" and "Nasjonalt", every year
+// present (missing where there is no value). It returns them with the
+// query as run, for the block that shows them. The quality report and
+// skolestat serve's ASSS page both draw these.
+func TrendSeries(ctx context.Context, q Querier, code, name, indicator, level string, from, to int) ([]report.Series, string, error) {
+	args := []any{code, indicator, level, from, to}
+	rows, err := q.Query(ctx, TrendQuery, args...)
 	if err != nil {
-		return report.Block{}, fmt.Errorf("querying %s: %w", s.title, err)
+		return nil, "", err
 	}
 	defer rows.Close()
 	byName := map[string][]report.Point{}
@@ -148,17 +154,26 @@ func trendBlock(ctx context.Context, q Querier, code, name string, s series, fro
 		var year int
 		var v sql.NullFloat64
 		if err := rows.Scan(&series, &year, &v, &status); err != nil {
-			return report.Block{}, fmt.Errorf("reading %s: %w", s.title, err)
+			return nil, "", err
 		}
 		byName[series] = append(byName[series], report.Point{Year: year, Value: report.ValueOf(v, status)})
 	}
 	if err := rows.Err(); err != nil {
-		return report.Block{}, fmt.Errorf("reading %s: %w", s.title, err)
+		return nil, "", err
 	}
-	b := report.Block{Title: s.title, Unit: s.unit, Decimals: s.decimals, Query: report.BindQuery(trendQuery, args), YearFormat: report.SchoolYear}
+	var out []report.Series
 	for _, n := range []struct{ key, label string }{{"kommune", name}, {"asss", "ASSS-snitt"}, {"nasjonalt", "Nasjonalt"}} {
-		b.Series = append(b.Series, report.Series{Name: n.label, Points: report.Years(byName[n.key], from, to)})
+		out = append(out, report.Series{Name: n.label, Points: report.Years(byName[n.key], from, to)})
 	}
+	return out, report.BindQuery(TrendQuery, args), nil
+}
+
+func trendBlock(ctx context.Context, q Querier, code, name string, s series, from, to int) (report.Block, error) {
+	ss, query, err := TrendSeries(ctx, q, code, name, s.indicator, s.level, from, to)
+	if err != nil {
+		return report.Block{}, fmt.Errorf("querying %s: %w", s.title, err)
+	}
+	b := report.Block{Title: s.title, Unit: s.unit, Decimals: s.decimals, Query: query, Series: ss, YearFormat: report.SchoolYear}
 	if strings.HasPrefix(s.indicator, "net_") || s.indicator == "group_size_2" || s.indicator == "share_special_education" {
 		b.YearFormat = report.CalendarYear
 	}
