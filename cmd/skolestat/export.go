@@ -51,9 +51,9 @@ DuckDB, pyarrow, Spark and Trino read DIR as a Hive-partitioned dataset, e.g. in
 				return err
 			}
 			defer rd.Close()
-			var runID string
-			if err := rd.QueryRow(ctx, "SELECT coalesce(max_by(run_id, started_at), '') FROM meta.runs WHERE status = 'published'", nil, &runID); err != nil {
-				return fmt.Errorf("reading the published run: %w", err)
+			runID, err := rd.PublishedRun(ctx)
+			if err != nil {
+				return err
 			}
 			dir, err := filepath.Abs(out)
 			if err != nil {

@@ -56,9 +56,9 @@ report can be written while a nightly run goes on.`,
 				return err
 			}
 			defer rd.Close()
-			var run string
-			if err := rd.QueryRow(ctx, `SELECT coalesce(max(run_id), '') FROM meta.runs WHERE status = 'published'`, nil, &run); err != nil {
-				return fmt.Errorf("finding the published run: %w", err)
+			run, err := rd.PublishedRun(ctx)
+			if err != nil {
+				return err
 			}
 			if run == "" {
 				return fmt.Errorf("warehouse %s has no published run", wh)

@@ -177,14 +177,12 @@ func (a *app) pageHandler(sv *warehouse.Serving) http.Handler {
 		fmt.Fprintf(w, "ok run=%s\n", s.RunID())
 	})
 	mux.HandleFunc("GET /asss", func(w http.ResponseWriter, r *http.Request) {
-		s, release := sv.Acquire()
-		defer release()
-		conn, err := s.Conn(r.Context())
+		s, conn, end, err := sv.Conn(r.Context())
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusServiceUnavailable)
 			return
 		}
-		defer conn.Close()
+		defer end()
 		runID := s.RunID()
 		c := asss.Choice{Municipality: r.URL.Query().Get("municipality")}
 		c.Indicator, c.Level, _ = strings.Cut(r.URL.Query().Get("indicator"), ":")

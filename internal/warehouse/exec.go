@@ -41,16 +41,6 @@ func (b *Build) QueryRow(ctx context.Context, query string, args []any, dest ...
 	return b.conn.QueryRowContext(ctx, query, args...).Scan(dest...)
 }
 
-// QueryArrow runs a query on the next state and returns its result as Arrow
-// records. The caller must Release the reader; until it does, the Build is
-// busy and must not be used for anything else.
-func (b *Build) QueryArrow(ctx context.Context, query string, args ...any) (array.RecordReader, error) {
-	if b.done {
-		return nil, errors.New("warehouse: QueryArrow on a finished build")
-	}
-	return b.arrow.QueryContext(ctx, query, args...)
-}
-
 // sideConn is a second connection to the next state, for reading while the
 // Build's own connection loads.
 type sideConn struct {
@@ -59,8 +49,8 @@ type sideConn struct {
 }
 
 // ReadArrow runs a read-only query on a second connection of the next
-// state and returns its result as Arrow records; unlike with QueryArrow,
-// the Build stays free for Exec and Load while the reader is open, so a
+// state and returns its result as Arrow records; the Build stays free for
+// Exec and Load while the reader is open, so a
 // transform can load its output as it reads its input. The query sees what
 // is committed, not the open transaction's changes (InTx): the runner opens
 // a step's inputs before the step writes anything they read. The caller
@@ -70,19 +60,9 @@ func (b *Build) ReadArrow(ctx context.Context, query string, args ...any) (array
 		return nil, errors.New("warehouse: ReadArrow on a finished build")
 	}
 	if b.side == nil {
-		conn, err := b.db.Conn(ctx)
+		conn, ar, err := arrowConn(ctx, b.db)
 		if err != nil {
 			return nil, fmt.Errorf("opening a reading connection to %s: %w", b.next, err)
-		}
-		var ar *duckdb.Arrow
-		err = conn.Raw(func(dc any) error {
-			var e error
-			ar, e = duckdb.NewArrowFromConn(dc.(driver.Conn))
-			return e
-		})
-		if err != nil {
-			conn.Close()
-			return nil, fmt.Errorf("opening the Arrow interface of a reading connection to %s: %w", b.next, err)
 		}
 		b.side = &sideConn{conn: conn, arrow: ar}
 	}
@@ -176,4 +156,24 @@ func QuoteIdent(name string) string {
 // QuoteString quotes a string literal for DuckDB.
 func QuoteString(s string) string {
 	return `'` + strings.ReplaceAll(s, `'`, `''`) + `'`
+}
+
+// arrowConn opens a connection of db with its Arrow interface: the
+// Build's own, its reading side, a Reader's.
+func arrowConn(ctx context.Context, db *sql.DB) (*sql.Conn, *duckdb.Arrow, error) {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	var ar *duckdb.Arrow
+	err = conn.Raw(func(dc any) error {
+		var e error
+		ar, e = duckdb.NewArrowFromConn(dc.(driver.Conn))
+		return e
+	})
+	if err != nil {
+		conn.Close()
+		return nil, nil, fmt.Errorf("opening the Arrow interface: %w", err)
+	}
+	return conn, ar, nil
 }

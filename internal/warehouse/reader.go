@@ -35,11 +35,8 @@ type Reader struct {
 // Close. The attached catalog is the default (USE), so queries name tables
 // as schema.table.
 func OpenReader(ctx context.Context, path string) (*Reader, error) {
-	if _, err := os.Stat(path); err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("%w at %s (run `skolestat run pipelines/nightly.yaml` or `skolestat demo` first)", ErrNoWarehouse, path)
-		}
-		return nil, fmt.Errorf("opening warehouse %s: %w", path, err)
+	if _, err := statPublished(path); err != nil {
+		return nil, err
 	}
 	attach := fmt.Sprintf("ATTACH %s AS warehouse (READ_ONLY)", QuoteString(path))
 	connector, err := duckdb.NewConnector("", func(execer driver.ExecerContext) error {
@@ -53,21 +50,39 @@ func OpenReader(ctx context.Context, path string) (*Reader, error) {
 		return nil, fmt.Errorf("opening warehouse %s read-only: %w", path, err)
 	}
 	r := &Reader{path: path, db: sql.OpenDB(connector)}
-	r.conn, err = r.db.Conn(ctx)
+	r.conn, r.arrow, err = arrowConn(ctx, r.db)
 	if err != nil {
 		r.db.Close()
 		return nil, fmt.Errorf("opening warehouse %s read-only: %w", path, err)
 	}
-	err = r.conn.Raw(func(dc any) error {
-		var e error
-		r.arrow, e = duckdb.NewArrowFromConn(dc.(driver.Conn))
-		return e
-	})
-	if err != nil {
-		r.Close()
-		return nil, fmt.Errorf("opening the Arrow interface of %s: %w", path, err)
-	}
 	return r, nil
+}
+
+// statPublished stats the published warehouse at path; nothing there is
+// ErrNoWarehouse, with what to run first.
+func statPublished(path string) (os.FileInfo, error) {
+	fi, err := os.Stat(path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return nil, fmt.Errorf("%w at %s (run `skolestat run pipelines/nightly.yaml` or `skolestat demo` first)", ErrNoWarehouse, path)
+	case err != nil:
+		return nil, fmt.Errorf("opening warehouse %s: %w", path, err)
+	}
+	return fi, nil
+}
+
+// publishedRunQuery finds the run that published the state of catalog
+// (the warehouse's own, or the one attached as "published").
+const publishedRunQuery = `SELECT coalesce(max_by(run_id, started_at), '') FROM %smeta.runs WHERE status = 'published'`
+
+// PublishedRun is the id of the run that published the state the Reader
+// sees ("" when none is recorded).
+func (r *Reader) PublishedRun(ctx context.Context) (string, error) {
+	var id string
+	if err := r.QueryRow(ctx, fmt.Sprintf(publishedRunQuery, ""), nil, &id); err != nil {
+		return "", fmt.Errorf("finding the published run of %s: %w", r.path, err)
+	}
+	return id, nil
 }
 
 // Path is the warehouse file.

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"runtime"
 	"strings"
 	"time"
 
@@ -82,11 +81,7 @@ func OpenServed(ctx context.Context, path, dir string, opt ServedOptions) (*Serv
 		_ = removeFiles(file, file+".wal")
 		return nil, err
 	}
-	threads := opt.Threads
-	if threads <= 0 {
-		threads = runtime.NumCPU()
-	}
-	dsn := fmt.Sprintf("%s?access_mode=read_only&enable_external_access=false&lock_configuration=true&threads=%d", file, threads)
+	dsn := fmt.Sprintf("%s?access_mode=read_only&enable_external_access=false&lock_configuration=true&threads=%d", file, threadsOr(opt.Threads))
 	if opt.MemoryLimit != "" {
 		dsn += "&memory_limit=" + opt.MemoryLimit
 	}
@@ -129,12 +124,9 @@ func (s *Served) copy(ctx context.Context, opt ServedOptions) error {
 	// Attach, then check the file is still the one found first: a publish
 	// may rename a new state into place in between.
 	for attempt := 0; ; attempt++ {
-		before, err := os.Stat(s.path)
+		before, err := statPublished(s.path)
 		if err != nil {
-			if errors.Is(err, os.ErrNotExist) {
-				return fmt.Errorf("%w at %s (run `skolestat run pipelines/nightly.yaml` or `skolestat demo` first)", ErrNoWarehouse, s.path)
-			}
-			return fmt.Errorf("reading warehouse %s: %w", s.path, err)
+			return err
 		}
 		if err := exec("ATTACH " + QuoteString(s.path) + " AS published (READ_ONLY)"); err != nil {
 			return err
@@ -163,9 +155,8 @@ func (s *Served) copy(ctx context.Context, opt ServedOptions) error {
 			return err
 		}
 	}
-	var runID sql.NullString
-	if err := conn.QueryRowContext(ctx, `SELECT max(run_id) FROM published.meta.runs WHERE status = 'published'`).Scan(&runID); err == nil {
-		s.runID = runID.String
+	if err := conn.QueryRowContext(ctx, fmt.Sprintf(publishedRunQuery, "published.")).Scan(&s.runID); err != nil {
+		s.runID = "" // a warehouse without meta.runs records no run
 	}
 	if err := exec("DETACH published"); err != nil {
 		return err

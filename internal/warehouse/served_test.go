@@ -74,6 +74,11 @@ func TestServedHoldsMartAndNothingElse(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "w.duckdb")
 	publishServable(t, path, 42)
+	// A file the sandbox must not read, although it is there.
+	probe := filepath.Join(dir, "pupils.csv")
+	if err := os.WriteFile(probe, []byte("pupil_id,grade\npupil-17,3\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	s, err := OpenServed(ctx, path, dir, ServedOptions{Threads: 1})
 	if err != nil {
 		t.Fatal(err)
@@ -103,8 +108,8 @@ func TestServedHoldsMartAndNothingElse(t *testing.T) {
 		`SELECT * FROM restricted.secret`,
 		`SELECT * FROM core.names`,
 		`ATTACH '` + path + `' AS w (READ_ONLY)`,
-		`SELECT * FROM read_csv('` + filepath.Join(dir, "w.duckdb.history.jsonl") + `')`,
-		`SELECT * FROM read_parquet('` + filepath.Join(dir, "*.parquet") + `')`,
+		`SELECT * FROM read_csv('` + probe + `')`,
+		`SELECT * FROM read_text('` + path + `')`,
 		`COPY (SELECT 1) TO '` + filepath.Join(dir, "out.csv") + `'`,
 		`SET enable_external_access = true`,
 		`SET lock_configuration = false`,

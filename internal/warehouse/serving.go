@@ -58,19 +58,26 @@ func (sv *Serving) Acquire() (*Served, func()) {
 	return r.s, func() { once.Do(func() { sv.release(r) }) }
 }
 
-// Session opens a connection to the current copy for one client session
-// (pgserver.Source); end closes it and releases the copy.
-func (sv *Serving) Session(ctx context.Context) (*sql.Conn, func(), error) {
+// Conn opens a connection to the current copy for one client session or
+// request, and returns the copy with it (for its RunID); end closes the
+// connection and releases the copy.
+func (sv *Serving) Conn(ctx context.Context) (*Served, *sql.Conn, func(), error) {
 	s, release := sv.Acquire()
 	conn, err := s.Conn(ctx)
 	if err != nil {
 		release()
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return conn, func() {
+	return s, conn, func() {
 		_ = conn.Close()
 		release()
 	}, nil
+}
+
+// Session is Conn without the copy (pgserver.Source).
+func (sv *Serving) Session(ctx context.Context) (*sql.Conn, func(), error) {
+	_, conn, end, err := sv.Conn(ctx)
+	return conn, end, err
 }
 
 func (sv *Serving) release(r *servedRef) {
@@ -81,6 +88,13 @@ func (sv *Serving) release(r *servedRef) {
 	if done {
 		sv.closeCopy(r.s)
 	}
+}
+
+// retire marks r retired, under sv.mu, and reports whether no session
+// holds it, so that the caller closes it once it has let go of sv.mu.
+func retire(r *servedRef) bool {
+	r.retired = true
+	return r.refs == 0
 }
 
 func (sv *Serving) closeCopy(s *Served) {
@@ -113,8 +127,7 @@ func (sv *Serving) Refresh(ctx context.Context) (bool, error) {
 	}
 	old := sv.cur
 	sv.cur = &servedRef{s: s}
-	old.retired = true
-	done := old.refs == 0
+	done := retire(old)
 	sv.mu.Unlock()
 	if done {
 		sv.closeCopy(old.s)
@@ -153,8 +166,7 @@ func (sv *Serving) Close() {
 	}
 	sv.closed = true
 	r := sv.cur
-	r.retired = true
-	done := r.refs == 0
+	done := retire(r)
 	sv.mu.Unlock()
 	if done {
 		sv.closeCopy(r.s)

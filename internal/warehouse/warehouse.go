@@ -17,7 +17,7 @@
 // # Who calls what
 //
 // The orchestration runner, holding the writer lock (orchestration/lock) for
-// W, calls Begin, then any number of Exec/Load/QueryArrow/InTx on the Build,
+// W, calls Begin, then any number of Exec/Load/ReadArrow/InTx on the Build,
 // then exactly one of Publish or Abort. A Build is used by one goroutine at a
 // time. Read-only users call OpenReader.
 package warehouse
@@ -118,12 +118,8 @@ func Begin(ctx context.Context, path string, held Held, opt Options) (*Build, er
 }
 
 func (b *Build) open(ctx context.Context) error {
-	threads := b.opt.Threads
-	if threads <= 0 {
-		threads = runtime.NumCPU()
-	}
 	init := func(execer driver.ExecerContext) error {
-		stmts := []string{fmt.Sprintf("SET threads = %d", threads)}
+		stmts := []string{fmt.Sprintf("SET threads = %d", threadsOr(b.opt.Threads))}
 		if b.opt.MemoryLimit != "" {
 			stmts = append(stmts, fmt.Sprintf("SET memory_limit = '%s'", b.opt.MemoryLimit))
 		}
@@ -139,22 +135,21 @@ func (b *Build) open(ctx context.Context) error {
 		return fmt.Errorf("opening %s for writing: %w", b.next, err)
 	}
 	b.db = sql.OpenDB(connector)
-	b.conn, err = b.db.Conn(ctx)
+	b.conn, b.arrow, err = arrowConn(ctx, b.db)
 	if err != nil {
 		b.db.Close()
 		return fmt.Errorf("connecting to %s: %w", b.next, err)
 	}
-	err = b.conn.Raw(func(dc any) error {
-		var e error
-		b.arrow, e = duckdb.NewArrowFromConn(dc.(driver.Conn))
-		return e
-	})
-	if err != nil {
-		b.conn.Close()
-		b.db.Close()
-		return fmt.Errorf("opening the Arrow interface of %s: %w", b.next, err)
-	}
 	return nil
+}
+
+// threadsOr is n, or one thread per CPU when n is 0 (Options.Threads,
+// ServedOptions.Threads).
+func threadsOr(n int) int {
+	if n <= 0 {
+		return runtime.NumCPU()
+	}
+	return n
 }
 
 // Path is the published warehouse this Build will replace.
