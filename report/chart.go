@@ -307,7 +307,7 @@ func yearTicks(years []int, f YearFormat) plot.ConstantTicks {
 	for i, y := range years {
 		ticks[i].Value = float64(y)
 		if i%step == 0 {
-			ticks[i].Label = yearLabel(y, f)
+			ticks[i].Label = YearLabel(y, f)
 		}
 	}
 	return ticks

@@ -76,7 +76,7 @@ func formatNumber(x float64, decimals int) string {
 }
 
 // yearLabel labels year as f says.
-func yearLabel(year int, f YearFormat) string {
+func YearLabel(year int, f YearFormat) string {
 	if f == SchoolYear {
 		return fmt.Sprintf("%d–%02d", year, (year+1)%100)
 	}

@@ -48,8 +48,8 @@ func TestYearLabel(t *testing.T) {
 		{2009, SchoolYear, "2009–10"},
 	}
 	for _, tt := range tests {
-		if got := yearLabel(tt.year, tt.f); got != tt.want {
-			t.Errorf("yearLabel(%d, %d) = %q, want %q", tt.year, tt.f, got, tt.want)
+		if got := YearLabel(tt.year, tt.f); got != tt.want {
+			t.Errorf("YearLabel(%d, %d) = %q, want %q", tt.year, tt.f, got, tt.want)
 		}
 	}
 }

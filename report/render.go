@@ -103,7 +103,7 @@ func newView(d Document) (view, error) {
 	v := view{
 		Title:       d.Title,
 		Subtitle:    d.Subtitle,
-		SchoolYear:  yearLabel(d.Year, SchoolYear),
+		SchoolYear:  YearLabel(d.Year, SchoolYear),
 		GeneratedAt: formatTime(d.GeneratedAt),
 		RunID:       d.RunID,
 		Labels:      labels{Suppressed: LabelSuppressed, Missing: LabelMissing, NotApplicable: LabelNotApplicable},
@@ -188,7 +188,7 @@ func seriesTable(b Block, years []int) *tableView {
 		t.Caption = "Tallene i figuren"
 	}
 	for _, y := range years {
-		t.Head = append(t.Head, cellView{Text: yearLabel(y, b.YearFormat), Class: "num"})
+		t.Head = append(t.Head, cellView{Text: YearLabel(y, b.YearFormat), Class: "num"})
 	}
 	for _, s := range b.Series {
 		row := []cellView{{Text: s.Name}}

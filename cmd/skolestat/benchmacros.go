@@ -16,21 +16,11 @@ import (
 // did not run): each call's rows fetched in full, eleven times after one
 // warm-up, median reported. Target: under 50 ms each.
 func (a *app) benchMacros(ctx context.Context, dir string, scale float64) error {
-	wh := filepath.Join(dir, "demo", "warehouse.duckdb")
-	if _, err := os.Stat(wh); err != nil {
-		if err := a.benchDemo(ctx, dir, scale); err != nil {
-			return err
-		}
-	}
-	rd, err := warehouse.OpenReader(ctx, wh)
+	wh, rd, year, err := a.macroWarehouse(ctx, dir, scale)
 	if err != nil {
 		return err
 	}
 	defer rd.Close()
-	var year int
-	if err := rd.QueryRow(ctx, `SELECT max(year) FROM mart.indicator WHERE indicator = 'grunnskolepoeng' AND unit_type = 'municipality'`, nil, &year); err != nil {
-		return fmt.Errorf("finding the newest year: %w", err)
-	}
 	calls := macroCalls(year)
 	fmt.Fprintf(a.stdout, "\nanalysts' macros on %s (year %d), median of 11 after a warm-up\n", wh, year)
 	for _, c := range calls {
@@ -53,10 +43,35 @@ func (a *app) benchMacros(ctx context.Context, dir string, scale float64) error 
 		if med >= 50*time.Millisecond {
 			verdict = "MISSES"
 		}
-		fmt.Fprintf(a.stdout, "  %-16s %7.1f ms  %6d rows   target < 50 ms (%s)\n", c.name, float64(med.Microseconds())/1000, n, verdict)
+		fmt.Fprintf(a.stdout, "  %-16s %7.1f ms  %6d rows   target < 50 ms (%s)\n", c.name, ms(med), n, verdict)
 	}
 	return nil
 }
+
+// macroWarehouse opens the demo's warehouse in dir for benchMacros and
+// benchServe (building it first when the demo benchmark did not run), and
+// finds the newest year with grunnskolepoeng, which macroCalls takes.
+func (a *app) macroWarehouse(ctx context.Context, dir string, scale float64) (string, *warehouse.Reader, int, error) {
+	wh := filepath.Join(dir, "demo", "warehouse.duckdb")
+	if _, err := os.Stat(wh); err != nil {
+		if err := a.benchDemo(ctx, dir, scale); err != nil {
+			return "", nil, 0, err
+		}
+	}
+	rd, err := warehouse.OpenReader(ctx, wh)
+	if err != nil {
+		return "", nil, 0, err
+	}
+	var year int
+	if err := rd.QueryRow(ctx, `SELECT max(year) FROM mart.indicator WHERE indicator = 'grunnskolepoeng' AND unit_type = 'municipality'`, nil, &year); err != nil {
+		rd.Close()
+		return "", nil, 0, fmt.Errorf("finding the newest year: %w", err)
+	}
+	return wh, rd, year, nil
+}
+
+// ms is d in milliseconds.
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 type macroCall struct{ name, sql string }
 

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"path/filepath"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -22,24 +20,21 @@ import (
 // PostgreSQL endpoint with pgx as a BI tool's driver would (median of 11).
 // The ratio endpoint / file is what serving costs a query.
 func (a *app) benchServe(ctx context.Context, dir string, scale float64) error {
-	wh := filepath.Join(dir, "demo", "warehouse.duckdb")
-	if _, err := os.Stat(wh); err != nil {
-		if err := a.benchDemo(ctx, dir, scale); err != nil {
-			return err
-		}
+	wh, rd, year, err := a.macroWarehouse(ctx, dir, scale)
+	if err != nil {
+		return err
 	}
+	defer rd.Close()
 	tmp, err := os.MkdirTemp(dir, "serve-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	start := time.Now()
 	sv, err := warehouse.NewServing(ctx, wh, tmp, warehouse.ServedOptions{}, nil)
 	if err != nil {
 		return err
 	}
 	defer sv.Close()
-	copied := time.Since(start)
 	served, release := sv.Acquire()
 	defer release()
 	var size int64
@@ -61,23 +56,14 @@ func (a *app) benchServe(ctx context.Context, dir string, scale float64) error {
 		return err
 	}
 	defer pg.Close(ctx)
-	rd, err := warehouse.OpenReader(ctx, wh)
-	if err != nil {
-		return err
-	}
-	defer rd.Close()
 	conn, err := served.Conn(ctx)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
-	var year int
-	if err := rd.QueryRow(ctx, `SELECT max(year) FROM mart.indicator WHERE indicator = 'grunnskolepoeng' AND unit_type = 'municipality'`, nil, &year); err != nil {
-		return fmt.Errorf("finding the newest year: %w", err)
-	}
 	fileInfo, _ := os.Stat(wh)
 	fmt.Fprintf(a.stdout, "\nserve on %s (%.0f MB): the served copy of mart made in %.2f s (%.0f MB)\n", wh,
-		float64(fileInfo.Size())/1e6, copied.Seconds(), float64(size)/1e6)
+		float64(fileInfo.Size())/1e6, served.Took().Seconds(), float64(size)/1e6)
 	fmt.Fprintf(a.stdout, "  macro, median of 11, every value read   file      copy      endpoint  endpoint/file\n")
 	for _, c := range macroCalls(year) {
 		file, n, err := median(func() (int, error) { return scanAll(rd.Query(ctx, c.sql)) })
@@ -114,8 +100,6 @@ func (a *app) benchServe(ctx context.Context, dir string, scale float64) error {
 	}
 	return nil
 }
-
-func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 // scanAll reads every value of every row.
 func scanAll(rows *sql.Rows, err error) (int, error) {

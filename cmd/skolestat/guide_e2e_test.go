@@ -13,8 +13,6 @@ import (
 	"testing"
 )
 
-var pngDecode = png.Decode
-
 // TestAnalystLayer builds a warehouse with the nightly pipeline, then
 // runs every query of docs/analyst-guide.md on it (the macro examples and
 // the twenty questions: the guide cannot drift from the warehouse), and
@@ -100,18 +98,18 @@ func checkReport(t *testing.T, wh, out string) {
 		t.Log("chromium not installed: the PNG rendering is not checked")
 		return
 	}
-	png := filepath.Join(out, "report.png")
-	cmd := exec.Command(chromium, "--headless", "--no-sandbox", "--disable-gpu", "--screenshot="+png, "--window-size=1240,4000",
+	shot := filepath.Join(out, "report.png")
+	cmd := exec.Command(chromium, "--headless", "--no-sandbox", "--disable-gpu", "--screenshot="+shot, "--window-size=1240,4000",
 		"file://"+filepath.Join(out, "kvalitetsmelding-0301-"+year+".html"))
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("chromium: %v\n%s", err, b)
 	}
-	f, err := os.Open(png)
+	f, err := os.Open(shot)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	img, err := pngDecode(f)
+	img, err := png.Decode(f)
 	if err != nil {
 		t.Fatalf("decoding the screenshot: %v", err)
 	}
@@ -126,7 +124,7 @@ func checkReport(t *testing.T, wh, out string) {
 		}
 	}
 	if dark < 2000 {
-		t.Errorf("the screenshot %s has %d dark pixels: the report did not render", png, dark)
+		t.Errorf("the screenshot %s has %d dark pixels: the report did not render", shot, dark)
 	}
 }
 

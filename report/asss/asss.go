@@ -46,16 +46,7 @@ type Options struct {
 
 type indicator struct {
 	code, level, name, unit string
-	calendar                bool // its years are calendar years (KOSTRA), not school years
-}
-
-// yearLabel names year as the indicator counts it: 2023 is the school year
-// 2023–24, or the calendar year 2023.
-func (i indicator) yearLabel(year int) string {
-	if i.calendar {
-		return fmt.Sprint(year)
-	}
-	return fmt.Sprintf("%d–%02d", year, (year+1)%100)
+	years                   report.YearFormat // calendar years (KOSTRA) or school years
 }
 
 func (i indicator) key() string { return i.code + ":" + i.level }
@@ -141,7 +132,7 @@ func Build(ctx context.Context, q Querier, c Choice, opt Options) (report.Docume
 		table.Caveat, chart.Caveat = kvalitetsmelding.Caveat, kvalitetsmelding.Caveat
 	}
 	d.Sections = []report.Section{{
-		Title:  ind.name + ", " + ind.yearLabel(year),
+		Title:  ind.name + ", " + report.YearLabel(year, ind.years),
 		Intro:  "Medlemmene i ASSS-nettverket det året, med verdien, rangeringen blant dem som har en verdi (1 er best), avstanden fra ASSS-snittet (det uvektede gjennomsnittet av medlemmenes verdier) og indeksen der ASSS-snittet er 1,00.",
 		Blocks: []report.Block{table, chart},
 	}}
@@ -173,7 +164,7 @@ func form(action string, inds []indicator, ind indicator, years []int, year int,
 		f.Fields[0].Options = append(f.Fields[0].Options, report.Option{Value: i.key(), Label: i.name})
 	}
 	for _, y := range years {
-		f.Fields[1].Options = append(f.Fields[1].Options, report.Option{Value: fmt.Sprint(y), Label: ind.yearLabel(y)})
+		f.Fields[1].Options = append(f.Fields[1].Options, report.Option{Value: fmt.Sprint(y), Label: report.YearLabel(y, ind.years)})
 	}
 	for _, m := range members {
 		f.Fields[2].Options = append(f.Fields[2].Options, report.Option{Value: m[0], Label: m[1]})
@@ -228,10 +219,7 @@ func seriesBlock(ctx context.Context, q Querier, ind indicator, muni [2]string, 
 		return report.Block{}, fmt.Errorf("reading the series of %s: %w", ind.code, err)
 	}
 	b := report.Block{Title: fmt.Sprintf("%s mot ASSS-snittet og landet", muni[1]), Unit: ind.unit, Decimals: decimals,
-		Query: query, Series: ss, YearFormat: report.SchoolYear}
-	if ind.calendar {
-		b.YearFormat = report.CalendarYear
-	}
+		Query: query, Series: ss, YearFormat: ind.years}
 	return b, nil
 }
 
@@ -249,7 +237,10 @@ func indicators(ctx context.Context, q Querier) ([]indicator, error) {
 		if err := rows.Scan(&i.code, &i.level, &i.name, &unit, &calendar); err != nil {
 			return nil, fmt.Errorf("listing the indicators: %w", err)
 		}
-		i.unit, i.calendar = unit.String, calendar.Bool
+		i.unit, i.years = unit.String, report.SchoolYear
+		if calendar.Bool {
+			i.years = report.CalendarYear
+		}
 		out = append(out, i)
 	}
 	return out, rows.Err()

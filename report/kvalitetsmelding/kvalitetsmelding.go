@@ -15,7 +15,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/skolestat/skolestat/report"
@@ -51,7 +50,7 @@ type series struct {
 }
 
 // Build queries the warehouse and returns the document. It fails when the
-// municipality is unknown (not in core.municipalities) or a query fails; an
+// municipality is unknown (not among today's in mart.municipality) or a query fails; an
 // indicator without any value in the years gives a block whose values are
 // all missing, which the report shows as such.
 func Build(ctx context.Context, q Querier, opt Options) (report.Document, error) {
@@ -59,12 +58,12 @@ func Build(ctx context.Context, q Querier, opt Options) (report.Document, error)
 		opt.Years = 5
 	}
 	var name string
-	if err := queryRow(ctx, q, `SELECT name FROM core.municipalities WHERE municipality_code = ?`, []any{opt.Municipality}, &name); err != nil {
+	if err := queryRow(ctx, q, `SELECT name FROM mart.municipality WHERE current AND municipality_code = ?`, []any{opt.Municipality}, &name); err != nil {
 		return report.Document{}, fmt.Errorf("finding municipality %s: %w", opt.Municipality, err)
 	}
 	from := opt.Year - opt.Years + 1
 	d := report.Document{
-		Title:            fmt.Sprintf("Kvalitetsmelding for grunnskolen %d–%02d", opt.Year, (opt.Year+1)%100),
+		Title:            "Kvalitetsmelding for grunnskolen " + report.YearLabel(opt.Year, report.SchoolYear),
 		Subtitle:         name + " kommune",
 		Municipality:     opt.Municipality,
 		MunicipalityName: name,
@@ -72,44 +71,43 @@ func Build(ctx context.Context, q Querier, opt Options) (report.Document, error)
 		RunID:            opt.RunID,
 		GeneratedAt:      opt.GeneratedAt,
 	}
-	block := func(s series) (report.Block, error) {
-		return trendBlock(ctx, q, opt.Municipality, name, s, from, opt.Year)
-	}
 	sections := []struct {
 		title, intro string
 		series       []series
+		years        report.YearFormat
+		contribution bool // the school contribution follows the series
 	}{
 		{"Læringsresultater", "Resultatene til kommunens elever over fem år, mot snittet i ASSS-kommunene og landet.", []series{
 			{"Grunnskolepoeng", "grunnskolepoeng", "all", "poeng", 1},
 			{"Nasjonale prøver 5. trinn, lesing", "national_test_reading", "5", "skalapoeng", 0},
 			{"Nasjonale prøver 5. trinn, regning", "national_test_numeracy", "5", "skalapoeng", 0},
 			{"Nasjonale prøver 8. trinn, lesing", "national_test_reading", "8", "skalapoeng", 0},
-		}},
+		}, report.SchoolYear, true},
 		{"Gjennomføring", "Overgangen fra grunnskolen: andelen elever som går direkte videre til videregående opplæring høsten etter 10. trinn (Utdanningsdirektoratet, tabell OvergangerG). Gjennomføring og frafall i videregående opplæring er fylkeskommunens og er ikke med her.", []series{
 			{"Direkte overgang til videregående opplæring", "transition_upper_secondary", "all", "prosent", 1},
-		}},
+		}, report.SchoolYear, false},
 		{"Læringsmiljø", "Elevundersøkelsen: indekser fra 1 til 5 (høyere er bedre) og andelen elever som opplever mobbing (lavere er bedre).", []series{
 			{"Trivsel, 7. trinn", "EUIndeks_1379", "7", "indeks", 1},
 			{"Trivsel, 10. trinn", "EUIndeks_1379", "10", "indeks", 1},
 			{"Mobbing, 7. trinn", "EUIndeks_1398", "7", "prosent", 1},
 			{"Mobbing, 10. trinn", "EUIndeks_1398", "10", "prosent", 1},
-		}},
+		}, report.SchoolYear, false},
 		{"Ressurser", "KOSTRA-tall fra SSB (kalenderår) og GSI.", []series{
 			{"Netto driftsutgifter grunnskole per innbygger 6–15 år", "net_cost_per_inhabitant_6_15", "all", "kroner", 0},
 			{"Gruppestørrelse 2", "group_size_2", "all", "elever per lærer", 1},
 			{"Andel elever med spesialundervisning", "share_special_education", "all", "prosent", 1},
-		}},
+		}, report.CalendarYear, false},
 	}
 	for _, sec := range sections {
 		s := report.Section{Title: sec.title, Intro: sec.intro}
 		for _, sr := range sec.series {
-			b, err := block(sr)
+			b, err := trendBlock(ctx, q, opt.Municipality, name, sr, from, opt.Year, sec.years)
 			if err != nil {
 				return report.Document{}, err
 			}
 			s.Blocks = append(s.Blocks, b)
 		}
-		if sec.title == "Læringsresultater" {
+		if sec.contribution {
 			b, err := contributionBlock(ctx, q, opt.Municipality, from, opt.Year)
 			if err != nil {
 				return report.Document{}, err
@@ -168,16 +166,12 @@ func TrendSeries(ctx context.Context, q Querier, code, name, indicator, level st
 	return out, report.BindQuery(TrendQuery, args), nil
 }
 
-func trendBlock(ctx context.Context, q Querier, code, name string, s series, from, to int) (report.Block, error) {
+func trendBlock(ctx context.Context, q Querier, code, name string, s series, from, to int, years report.YearFormat) (report.Block, error) {
 	ss, query, err := TrendSeries(ctx, q, code, name, s.indicator, s.level, from, to)
 	if err != nil {
 		return report.Block{}, fmt.Errorf("querying %s: %w", s.title, err)
 	}
-	b := report.Block{Title: s.title, Unit: s.unit, Decimals: s.decimals, Query: query, Series: ss, YearFormat: report.SchoolYear}
-	if strings.HasPrefix(s.indicator, "net_") || s.indicator == "group_size_2" || s.indicator == "share_special_education" {
-		b.YearFormat = report.CalendarYear
-	}
-	return b, nil
+	return report.Block{Title: s.title, Unit: s.unit, Decimals: s.decimals, Query: query, Series: ss, YearFormat: years}, nil
 }
 
 // contributionQuery lists the municipality's school contribution by level
@@ -247,10 +241,11 @@ func schoolsBlock(ctx context.Context, q Querier, code string, year int) (report
 	if err := rows.Err(); err != nil {
 		return report.Block{}, fmt.Errorf("reading the schools: %w", err)
 	}
-	return report.Block{Title: fmt.Sprintf("Skolene %d–%02d", year, (year+1)%100), Caveat: Caveat, Table: t, Query: report.BindQuery(schoolsQuery, args)}, nil
+	return report.Block{Title: "Skolene " + report.YearLabel(year, report.SchoolYear), Caveat: Caveat, Table: t, Query: report.BindQuery(schoolsQuery, args)}, nil
 }
 
-// value turns a warehouse value and status into a report value.
+// interval shows a school contribution's 95 % interval, or the mark of
+// the value's status when it has none.
 func interval(lower, upper sql.NullFloat64, status string) string {
 	if status != "ok" || !lower.Valid || !upper.Valid {
 		return report.FormatValue(report.ValueOf(sql.NullFloat64{}, status), 2)
