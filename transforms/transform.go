@@ -18,6 +18,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -32,6 +33,50 @@ import (
 // school year per query) opens it once per part.
 type Inputs interface {
 	Open(ctx context.Context, name string, args ...any) (array.RecordReader, error)
+}
+
+// Each opens the input name with args, calls fn with each of its batches in
+// order and releases the reader before it returns, so that the next input
+// may be opened. fn does not keep a batch after it returns unless it
+// retains it. It checks ctx before each batch. Errors are wrapped as
+// "opening NAME: ..." and "reading NAME: ..." (fn's too).
+func Each(ctx context.Context, in Inputs, name string, fn func(arrow.RecordBatch) error, args ...any) error {
+	rdr, err := in.Open(ctx, name, args...)
+	if err != nil {
+		return fmt.Errorf("opening %s: %w", name, err)
+	}
+	defer rdr.Release()
+	for rdr.Next() {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("reading %s: %w", name, err)
+		}
+		if err := fn(rdr.RecordBatch()); err != nil {
+			return fmt.Errorf("reading %s: %w", name, err)
+		}
+	}
+	if err := rdr.Err(); err != nil {
+		return fmt.Errorf("reading %s: %w", name, err)
+	}
+	return nil
+}
+
+// ReadAll reads the whole input name (opened with args) into memory and
+// releases the reader, as [Each] does. The caller releases the batches
+// returned; on error none are held.
+func ReadAll(ctx context.Context, in Inputs, name string, args ...any) ([]arrow.RecordBatch, error) {
+	var out []arrow.RecordBatch
+	err := Each(ctx, in, name, func(b arrow.RecordBatch) error {
+		b.Retain()
+		out = append(out, b)
+		return nil
+	}, args...)
+	if err != nil {
+		for _, b := range out {
+			b.Release()
+		}
+		return nil, err
+	}
+	return out, nil
 }
 
 // Sink receives a transform's output batches. Write loads (or holds) rec as
@@ -69,10 +114,8 @@ type Reject struct {
 // make them all before writing any.
 type Outputs map[string]Output
 
-// Output is one result table as records, with its schema (the schema is
-// needed even when there are no records).
+// Output is one result table as records.
 type Output struct {
-	Schema  *arrow.Schema
 	Records []arrow.RecordBatch
 }
 
@@ -176,4 +219,152 @@ func (r *Registry) Names() []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// Column returns the column of b named name. Its errors read "column NAME
+// missing" and "column NAME appears N times".
+func Column(b arrow.RecordBatch, name string) (arrow.Array, error) {
+	idx := b.Schema().FieldIndices(name)
+	switch {
+	case len(idx) == 0:
+		return nil, fmt.Errorf("column %s missing", name)
+	case len(idx) > 1:
+		return nil, fmt.Errorf("column %s appears %d times", name, len(idx))
+	}
+	return b.Column(idx[0]), nil
+}
+
+// NotNull reports the first null of col, the column named name, as "row R:
+// column NAME is null" (R 1-based); nil when it has none.
+func NotNull(col arrow.Array, name string) error {
+	if col.NullN() == 0 {
+		return nil
+	}
+	for i := range col.Len() {
+		if col.IsNull(i) {
+			return fmt.Errorf("row %d: column %s is null", i+1, name)
+		}
+	}
+	return nil
+}
+
+// Strings reads a column of strings of any of the physical types a
+// warehouse or a file may give them: string, large_string, string_view or
+// a dictionary of one of those. Value returns a view of the column's
+// buffers, valid while the column is; copy (strings.Clone) what is kept.
+type Strings interface {
+	Value(i int) string
+	IsNull(i int) bool
+}
+
+type dictStrings struct {
+	d *array.Dictionary
+	v Strings
+}
+
+func (c dictStrings) Value(i int) string { return c.v.Value(c.d.GetValueIndex(i)) }
+func (c dictStrings) IsNull(i int) bool  { return c.d.IsNull(i) }
+
+// AsStrings returns a as [Strings], or false when it holds no strings.
+func AsStrings(a arrow.Array) (Strings, bool) {
+	switch a := a.(type) {
+	case *array.String:
+		return a, true
+	case *array.LargeString:
+		return a, true
+	case *array.StringView:
+		return a, true
+	case *array.Dictionary:
+		v, ok := AsStrings(a.Dictionary())
+		if !ok {
+			return nil, false
+		}
+		if _, nested := v.(dictStrings); nested {
+			return nil, false
+		}
+		return dictStrings{a, v}, true
+	}
+	return nil, false
+}
+
+// StringAt returns a copy of the string at row i of a (see [Strings] for
+// the types accepted); the error says "type T, want a string type".
+func StringAt(a arrow.Array, i int) (string, error) {
+	s, ok := AsStrings(a)
+	if !ok {
+		return "", fmt.Errorf("type %s, want a string type", a.DataType())
+	}
+	return strings.Clone(s.Value(i)), nil
+}
+
+// Ints reads a signed integer column of any width (int8 to int64) as
+// int64.
+type Ints struct {
+	arr   arrow.Array
+	value func(i int) int64
+}
+
+// Value returns the integer at row i (0 when it is null).
+func (c Ints) Value(i int) int64 { return c.value(i) }
+
+// IsNull reports whether row i is null.
+func (c Ints) IsNull(i int) bool { return c.arr.IsNull(i) }
+
+// AsInts returns a as [Ints], or false when it is not a signed integer
+// column.
+func AsInts(a arrow.Array) (Ints, bool) {
+	switch a := a.(type) {
+	case *array.Int8:
+		return Ints{a, func(i int) int64 { return int64(a.Value(i)) }}, true
+	case *array.Int16:
+		return Ints{a, func(i int) int64 { return int64(a.Value(i)) }}, true
+	case *array.Int32:
+		return Ints{a, func(i int) int64 { return int64(a.Value(i)) }}, true
+	case *array.Int64:
+		return Ints{a, a.Value}, true
+	}
+	return Ints{}, false
+}
+
+// StringColumn returns the column of b named name as [Strings]: [Column],
+// then unless nullable [NotNull], then a type check whose error reads
+// "column NAME has type T, want a string type".
+func StringColumn(b arrow.RecordBatch, name string, nullable bool) (Strings, error) {
+	col, err := nonNullColumn(b, name, nullable)
+	if err != nil {
+		return nil, err
+	}
+	c, ok := AsStrings(col)
+	if !ok {
+		return nil, fmt.Errorf("column %s has type %s, want a string type", name, col.DataType())
+	}
+	return c, nil
+}
+
+// IntColumn returns the column of b named name as [Ints], checked as
+// [StringColumn] checks; the type error reads "column NAME has type T,
+// want a signed integer type".
+func IntColumn(b arrow.RecordBatch, name string, nullable bool) (Ints, error) {
+	col, err := nonNullColumn(b, name, nullable)
+	if err != nil {
+		return Ints{}, err
+	}
+	c, ok := AsInts(col)
+	if !ok {
+		return Ints{}, fmt.Errorf("column %s has type %s, want a signed integer type", name, col.DataType())
+	}
+	return c, nil
+}
+
+func nonNullColumn(b arrow.RecordBatch, name string, nullable bool) (arrow.Array, error) {
+	col, err := Column(b, name)
+	if err != nil {
+		return nil, err
+	}
+	if !nullable {
+		if err := NotNull(col, name); err != nil {
+			return nil, err
+		}
+	}
+	return col, nil
 }

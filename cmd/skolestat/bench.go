@@ -61,7 +61,7 @@ func (a *app) benchCmd() *cobra.Command {
          best of --repeat, with the transform's peak Go heap. The run fails unless both
          publish the same cells. Target >= 1 (not slower than DuckDB).
   sbi    the school contribution estimators on a national window (level 5-7, 2018+2019:
-         about 120,000 pupils, 2,800 schools at scale 1.0): building the sample, fixed and
+         about 116,000 pupils, 2,200 schools at scale 1.0): building the sample, fixed and
          mixed, best of --repeat, with peak Go heap (targets: fixed < 0.5 s, mixed < 2 s,
          < 1 GB); the same design ten times over (cost should grow about 10×); and, when
          Rscript with lme4 is installed, R's lm with a school factor and lmer on the same data,

@@ -25,7 +25,7 @@ import (
 
 // benchSBI measures the school contribution estimators on a national
 // window of the simulated nation (level 5-7, window 2018+2019: about
-// 120,000 pupils in 2,800 schools at scale 1.0): building the estimation
+// 116,000 pupils in 2,200 schools at scale 1.0): building the estimation
 // sample, then fixed and mixed, best of repeat, with the peak Go heap of
 // each fit. Then the same design replicated ten times (ten times the pupils
 // and schools) to show that the cost grows linearly, and, when Rscript with

@@ -23,8 +23,9 @@
 // Municipality is four digits; every From and To is 0 (open) or a year in
 // MinYear..MaxYear, with From <= To when both are set; and no municipality
 // is a member twice in overlapping years (it may leave and come back).
-// Whether a code is a real municipality is not checked here: the mart
-// checks it against the classification it has landed.
+// Whether a code is a real municipality is not checked, here or in the
+// mart: mart.peer_group shows a code it cannot name with no
+// municipality_name.
 package peergroups
 
 import (

@@ -15,7 +15,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/skolestat/skolestat/connectors"
-	"github.com/skolestat/skolestat/connectors/cell"
 )
 
 // The tables whose report pages are found, not named (discovery.go), and
@@ -265,12 +264,7 @@ func (r *reading) pageData(endpoint string, body []byte, kode string, y pageYear
 			b.Field(7).(*array.StringBuilder).Append(kode)
 			b.Field(8).(*array.StringBuilder).Append(columns[j])
 			b.Field(9).(*array.StringBuilder).Append(p.Leaves[j].Measure())
-			if v.Status == cell.OK {
-				b.Field(10).(*array.Float64Builder).Append(v.Number)
-			} else {
-				b.Field(10).(*array.Float64Builder).AppendNull()
-			}
-			b.Field(11).(*array.StringBuilder).Append(string(v.Status))
+			appendValue(b, 10, v)
 			b.Field(12).(*array.StringBuilder).Append(row.Raw[j])
 		}
 		r.rows += len(row.Values)

@@ -353,20 +353,26 @@ func (d *udirData) loadTests(ctx context.Context, dir string) error {
 // schools that teach one of its grades or had a test of one, and the
 // units above them.
 func (d *udirData) list(rep *udirReport) {
-	d.listBy(rep.Kode, func(u udirUnit) bool { return d.teaches(u, rep) })
+	d.listBy(rep.Kode, true, func(u udirUnit) bool { return d.teaches(u, rep) })
 }
 
 // listBy marks the units of a report's EnhetID list: the schools keep
-// holds and the units above them; children are the listed children, by
-// name (the complete list was built that way), the order of the rows.
-func (d *udirData) listBy(kode string, keep func(udirUnit) bool) {
+// holds, if withSchools (a page without school rows, as the transitions',
+// lists none), and the units above them; children are the listed
+// children, by name (the complete list was built that way), the order of
+// the rows.
+func (d *udirData) listBy(kode string, withSchools bool, keep func(udirUnit) bool) {
 	listed := make([]bool, len(d.units))
 	for i := len(d.units) - 1; i >= 0; i-- {
 		u := d.units[i]
 		if u.Nivaa != 4 || !keep(u) {
 			continue
 		}
-		for p := i; p >= 0; p = d.units[p].Parent {
+		from := i
+		if !withSchools {
+			from = u.Parent
+		}
+		for p := from; p >= 0; p = d.units[p].Parent {
 			listed[p] = true
 		}
 	}

@@ -69,20 +69,7 @@ type udirSchoolInfo struct {
 
 func readUdirTruth(t *testing.T, dir string) *udirTruth {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join(dir, "nation.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var nation struct {
-		Municipalities []struct{ Code, County string } `json:"municipalities"`
-	}
-	if err := json.Unmarshal(raw, &nation); err != nil {
-		t.Fatal(err)
-	}
-	tr := &udirTruth{stats: map[udirTruthKey]udirTruthStat{}, schoolsOf: map[string][]udirSchoolInfo{}, countyOf: map[string]string{}}
-	for _, m := range nation.Municipalities {
-		tr.countyOf[m.Code] = m.County
-	}
+	tr := &udirTruth{stats: map[udirTruthKey]udirTruthStat{}, schoolsOf: map[string][]udirSchoolInfo{}, countyOf: municipalityCounty(t, dir)}
 	muniOf, publicOf := map[string]string{}, map[string]bool{}
 	eachRecord(t, dir, "schools", func(r arrow.RecordBatch) {
 		for i := 0; i < int(r.NumRows()); i++ {

@@ -20,7 +20,6 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
 	"github.com/skolestat/skolestat/connectors/cell"
-	"github.com/skolestat/skolestat/connectors/microdata"
 	"github.com/skolestat/skolestat/connectors/udir"
 	"github.com/skolestat/skolestat/internal/sim"
 )
@@ -247,30 +246,7 @@ type contributionTruth struct {
 
 func readContributionTruth(t *testing.T, dir string) *contributionTruth {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join(dir, "nation.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var nation struct {
-		Municipalities []struct{ Code, County string } `json:"municipalities"`
-	}
-	if err := json.Unmarshal(raw, &nation); err != nil {
-		t.Fatal(err)
-	}
-	countyOf := map[string]string{}
-	for _, m := range nation.Municipalities {
-		countyOf[m.Code] = m.County
-	}
-	schoolCounty := map[string]string{}
-	err = microdata.Each(context.Background(), dir, "schools", func(rec arrow.RecordBatch) error {
-		for i := range int(rec.NumRows()) {
-			schoolCounty[rec.Column(0).(*array.String).Value(i)] = countyOf[rec.Column(2).(*array.String).Value(i)]
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	countyOf := schoolCounty(t, dir)
 	f, err := file.OpenParquetFile(filepath.Join(dir, "truth", "school_effects_window.parquet"), false)
 	if err != nil {
 		t.Fatal(err)
@@ -299,7 +275,7 @@ func readContributionTruth(t *testing.T, dir string) *contributionTruth {
 			}
 			out.pairs[a], out.levels[[2]any{a, level.Value(i)}] = true, true
 			out.first, out.last = min(out.first, a), max(out.last, a)
-			c := schoolCounty[org.Value(i)]
+			c := countyOf[org.Value(i)]
 			out.counties[c] = true
 			k := contributionTruthKey{c, level.Value(i), a}
 			s := out.sum[k]

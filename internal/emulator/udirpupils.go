@@ -197,13 +197,20 @@ func (d *udirData) gsiTable() *udirTable {
 // shows units from 7 pupils).
 const udirAbsenceSuppressBelow = 5
 
-func (d *udirData) absenceTable() *udirTable {
-	var years []int // with 10th graders
-	for _, y := range d.pupils.years {
-		if d.pupils.absence[y] != nil {
+// tenthYears are the years with some 10th grader, newest first: the
+// years of the absence and transitions pages.
+func (p *udirPupils) tenthYears() []int {
+	var years []int
+	for _, y := range p.years {
+		if p.absence[y] != nil {
 			years = append(years, y)
 		}
 	}
+	return years
+}
+
+func (d *udirData) absenceTable() *udirTable {
+	years := d.pupils.tenthYears()
 	t := &udirTable{ID: 82, Kode: "GSK_fravaer", Navn: "Fravær i grunnskole", Path: "rest/v1/Statistikk/GSK/FravaerG/1/1",
 		TekstIDs:    map[string]string{"Beskrivelse": "137387", "OmStatistikken": "137364", "rapport": "137386", "info": "137385"},
 		Description: "Tabellen viser medianen for antall dager og timer fravær for elever på 10. trinn, slik det er ført på vitnemålet (emulert, syntetiske tall).",

@@ -223,16 +223,26 @@ func (u udirUnit) sum(bySchool []udirSum) udirSum {
 	return out
 }
 
+// mean is Sum/N/div (div 10 turns grunnskolepoeng tenths into points);
+// false when N is 0.
+func (s udirSum) mean(div float64) (float64, bool) {
+	if s.N == 0 {
+		return 0, false
+	}
+	return float64(s.Sum) / float64(s.N) / div, true
+}
+
 // udirMeanCells are a mean (sum/N/div, one decimal) and the count: "" for
 // both without data, "*" for both under udirResultsSuppressBelow.
 func udirMeanCells(s udirSum, div float64) []string {
+	m, ok := s.mean(div)
 	switch {
-	case s.N == 0:
+	case !ok:
 		return []string{"", ""}
 	case s.N < udirResultsSuppressBelow:
 		return []string{"*", "*"}
 	}
-	return []string{udirDecimal(float64(s.Sum) / float64(s.N) / div), udirThousands(s.N)}
+	return []string{udirDecimal(m), udirThousands(s.N)}
 }
 
 func (d *udirData) gradePointsTable() *udirTable {

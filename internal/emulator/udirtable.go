@@ -143,15 +143,15 @@ func (d *udirData) loadTables(ctx context.Context, dir string) error {
 	for _, t := range d.tables {
 		switch t.Kode {
 		case udirContributionKode:
-			d.listBy(t.Kode, func(u udirUnit) bool { return d.contribution.has[u.School] })
+			d.listBy(t.Kode, true, func(u udirUnit) bool { return d.contribution.has[u.School] })
 		case udirTransitionsKode:
-			d.listAboveSchools(t.Kode, func(u udirUnit) bool { return d.pupils.tenth[u.School] })
+			d.listBy(t.Kode, false, func(u udirUnit) bool { return d.pupils.tenth[u.School] }) // no school rows
 		case "GSK_Elev_Skol":
-			d.listBy(t.Kode, func(u udirUnit) bool { return d.pupils.enrolled[u.School] })
+			d.listBy(t.Kode, true, func(u udirUnit) bool { return d.pupils.enrolled[u.School] })
 		case "GSK_fravaer":
-			d.listBy(t.Kode, func(u udirUnit) bool { return d.pupils.tenth[u.School] })
+			d.listBy(t.Kode, true, func(u udirUnit) bool { return d.pupils.tenth[u.School] })
 		default:
-			d.listBy(t.Kode, func(u udirUnit) bool { return d.results.graded[u.School] })
+			d.listBy(t.Kode, true, func(u udirUnit) bool { return d.results.graded[u.School] })
 		}
 	}
 	return nil

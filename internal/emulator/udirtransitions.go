@@ -63,41 +63,12 @@ func udirTransitionShare(h, gspDelta float64) float64 {
 	return math.Min(udirTransitionsMax, math.Max(udirTransitionsMin, v))
 }
 
-// meanGSP is the mean grunnskolepoeng of the given schools in a year, in
-// points; false when none of them has a pupil with points.
-func (r *udirResults) meanGSP(year int, schools []int) (float64, bool) {
-	bySchool := r.gsp[year]
-	var n int
-	var sum int64
-	for _, si := range schools {
-		if bySchool != nil {
-			n += bySchool[si].N
-			sum += bySchool[si].Sum
-		}
-	}
-	if n == 0 {
-		return 0, false
-	}
-	return float64(sum) / float64(n) / 10, true // sums are in tenths of a point
-}
-
 func (d *udirData) transitionsTable() *udirTable {
-	var years []int // with 10th graders, newest first
-	for _, y := range d.pupils.years {
-		if d.pupils.absence[y] != nil {
-			years = append(years, y)
-		}
-	}
-	// The nation's mean grunnskolepoeng by year: every school.
-	var all []int
-	for _, u := range d.units {
-		if u.Nivaa == 4 {
-			all = append(all, u.School)
-		}
-	}
+	years := d.pupils.tenthYears()
+	// The nation's mean grunnskolepoeng by year: the root's, every school.
 	nationGSP := map[int]float64{}
 	for _, y := range years {
-		if m, ok := d.results.meanGSP(y, all); ok {
+		if m, ok := d.units[0].sum(d.results.gsp[y]).mean(10); ok {
 			nationGSP[y] = m
 		}
 	}
@@ -133,7 +104,7 @@ func (d *udirData) transitionsTable() *udirTable {
 			return []string{"*", "*"}
 		}
 		delta := 0.0
-		if m, ok := d.results.meanGSP(c.Year, u.Schools); ok {
+		if m, ok := u.sum(d.results.gsp[c.Year]).mean(10); ok {
 			if nm, ok := nationGSP[c.Year]; ok {
 				delta = m - nm
 			}
@@ -142,26 +113,4 @@ func (d *udirData) transitionsTable() *udirTable {
 		return []string{udirDecimal(share), udirThousands(n)}
 	}
 	return t
-}
-
-// listAboveSchools marks the units of the transitions page's EnhetID
-// list: those above a school with some 10th grader, not the schools.
-func (d *udirData) listAboveSchools(kode string, keep func(udirUnit) bool) {
-	d.listBy(kode, keep)
-	listed, children := d.listed[kode], d.children[kode]
-	for i, u := range d.units {
-		if u.Nivaa == 4 {
-			listed[i] = false
-			children[i] = nil
-		}
-	}
-	for i := range children {
-		kept := children[i][:0]
-		for _, c := range children[i] {
-			if listed[c] {
-				kept = append(kept, c)
-			}
-		}
-		children[i] = kept
-	}
 }

@@ -1,13 +1,9 @@
 package emulator
 
 import (
-	"context"
-	"encoding/json"
 	"fmt"
 	"math"
 	"net/http"
-	"os"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"testing"
@@ -16,7 +12,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/skolestat/skolestat/connectors/cell"
-	"github.com/skolestat/skolestat/connectors/microdata"
 	"github.com/skolestat/skolestat/connectors/udir"
 )
 
@@ -45,32 +40,9 @@ func checkTransitions(t *testing.T, base, dir string) {
 	t.Helper()
 	const path = "rest/v1/Statistikk/GSK/OvergangerG/1/1"
 	// 10th graders by year and county, counted here.
-	raw, err := os.ReadFile(filepath.Join(dir, "nation.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var nation struct {
-		Municipalities []struct{ Code, County string } `json:"municipalities"`
-	}
-	if err := json.Unmarshal(raw, &nation); err != nil {
-		t.Fatal(err)
-	}
-	countyOfMuni := map[string]string{}
-	for _, m := range nation.Municipalities {
-		countyOfMuni[m.Code] = m.County
-	}
-	countyOf := map[string]string{} // school → county
-	err = microdata.Each(context.Background(), dir, "schools", func(rec arrow.RecordBatch) error {
-		for i := range int(rec.NumRows()) {
-			countyOf[rec.Column(0).(*array.String).Value(i)] = countyOfMuni[rec.Column(2).(*array.String).Value(i)]
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	countyOf := schoolCounty(t, dir)
 	tenth := map[int]map[string]int{}
-	err = microdata.Each(context.Background(), dir, "enrolments", func(rec arrow.RecordBatch) error {
+	eachRecord(t, dir, "enrolments", func(rec arrow.RecordBatch) {
 		year, grade, org := rec.Column(1).(*array.Int32), rec.Column(2).(*array.Int32), rec.Column(3).(*array.String)
 		for i := range int(rec.NumRows()) {
 			if grade.Value(i) != 10 {
@@ -82,11 +54,7 @@ func checkTransitions(t *testing.T, base, dir string) {
 			}
 			tenth[y][countyOf[org.Value(i)]]++
 		}
-		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 
 	code, body := udirGet(t, base, "rest/v1/Rapportside/"+udirTransitionsKode, nil)
 	p, err := udir.ParseReportPage(body)

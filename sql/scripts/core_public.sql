@@ -128,11 +128,6 @@ COMMENT ON COLUMN core.published_national_tests.uncertainty IS 'Margin of the me
 COMMENT ON COLUMN core.published_national_tests.participants IS 'Pupils who took the test; null unless published.';
 COMMENT ON COLUMN core.published_national_tests.status IS 'Status of the scale score: ok, suppressed (too few pupils), missing (nobody took it).';
 
--- core.municipality_figures: municipality (and national) figures from
--- every source, long, in the codes the source published them in.
--- period_start is the day whose classification the codes follow: 1
--- January for SSB's calendar-year tables, 1 October of the autumn year for
--- udir's school years (the count date of the school statistics).
 -- raw.udir_transitions (udir's table OvergangerG, found by discovery) is
 -- not created when udir lists no such page: then no transitions.
 CREATE TABLE IF NOT EXISTS raw.udir_transitions (
@@ -141,6 +136,11 @@ CREATE TABLE IF NOT EXISTS raw.udir_transitions (
     value DOUBLE, status VARCHAR, raw VARCHAR
 );
 
+-- core.municipality_figures: municipality (and national) figures from
+-- every source, long, in the codes the source published them in.
+-- period_start is the day whose classification the codes follow: 1
+-- January for SSB's calendar-year tables, 1 October of the autumn year for
+-- udir's school years (the count date of the school statistics).
 CREATE OR REPLACE TABLE core.municipality_figures AS
 WITH ssb AS (
     SELECT

@@ -9,6 +9,8 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+
+	"github.com/skolestat/skolestat/transforms"
 )
 
 // Grade types and genders, as small codes.
@@ -111,25 +113,16 @@ type columns struct {
 
 func findColumns(b arrow.RecordBatch) (columns, error) {
 	var c columns
-	sc := b.Schema()
 	for _, f := range InputSchema.Fields() {
-		idx := sc.FieldIndices(f.Name)
-		if len(idx) == 0 {
-			return c, fmt.Errorf("column %s missing", f.Name)
+		col, err := transforms.Column(b, f.Name)
+		if err != nil {
+			return c, err
 		}
-		if len(idx) > 1 {
-			return c, fmt.Errorf("column %s appears %d times", f.Name, len(idx))
-		}
-		col := b.Column(idx[0])
 		if !arrow.TypeEqual(col.DataType(), f.Type) {
 			return c, fmt.Errorf("column %s has type %s, want %s", f.Name, col.DataType(), f.Type)
 		}
-		if col.NullN() > 0 {
-			for i := range col.Len() {
-				if col.IsNull(i) {
-					return c, fmt.Errorf("row %d: column %s is null", i+1, f.Name)
-				}
-			}
+		if err := transforms.NotNull(col, f.Name); err != nil {
+			return c, err
 		}
 		switch f.Name {
 		case "pupil_id":

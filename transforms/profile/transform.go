@@ -251,33 +251,11 @@ func NewStabilityTransform() transforms.Transform {
 	}
 }
 
-// eachBatch opens the input name, calls fn with each batch and releases the
-// reader before returning.
-func eachBatch(ctx context.Context, in transforms.Inputs, name string, fn func(arrow.RecordBatch) error) error {
-	rdr, err := in.Open(ctx, name)
-	if err != nil {
-		return fmt.Errorf("opening %s: %w", name, err)
-	}
-	defer rdr.Release()
-	for rdr.Next() {
-		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("reading %s: %w", name, err)
-		}
-		if err := fn(rdr.RecordBatch()); err != nil {
-			return fmt.Errorf("reading %s: %w", name, err)
-		}
-	}
-	if err := rdr.Err(); err != nil {
-		return fmt.Errorf("reading %s: %w", name, err)
-	}
-	return nil
-}
-
 // readEffects reads the effects input. Every column it reads must be
 // non-null: the query leaves suppressed schools out.
 func readEffects(ctx context.Context, in transforms.Inputs) ([]Effect, error) {
 	var out []Effect
-	err := eachBatch(ctx, in, InputEffects, func(b arrow.RecordBatch) error {
+	err := transforms.Each(ctx, in, InputEffects, func(b arrow.RecordBatch) error {
 		cols, err := columns(b, false, "level", "window_label", "school_orgnr", "n_pupils", "effect_z", "se")
 		if err != nil {
 			return err
@@ -327,7 +305,7 @@ func readFacts(ctx context.Context, in transforms.Inputs, year int) ([]Facts, []
 	nations := map[string]*National{}
 	var levels []string
 	seen := map[[4]string]bool{}
-	err := eachBatch(ctx, in, InputFacts, func(b arrow.RecordBatch) error {
+	err := transforms.Each(ctx, in, InputFacts, func(b arrow.RecordBatch) error {
 		cols, err := columns(b, true, "unit", "school_orgnr", "level", "school_year", "measure", "value")
 		if err != nil {
 			return err
@@ -429,18 +407,18 @@ type column struct {
 	arrow.Array
 }
 
-// columns returns b's columns named names, each present once; when
+// columns returns b's columns named names ([transforms.Column]); when
 // nullable is false, none may hold a null.
 func columns(b arrow.RecordBatch, nullable bool, names ...string) ([]column, error) {
 	cols := make([]column, len(names))
 	for j, name := range names {
-		idx := b.Schema().FieldIndices(name)
-		if len(idx) != 1 {
-			return nil, fmt.Errorf("column %s appears %d times, want once", name, len(idx))
+		col, err := transforms.Column(b, name)
+		if err != nil {
+			return nil, err
 		}
-		cols[j] = column{name, b.Column(idx[0])}
-		if !nullable && cols[j].NullN() > 0 {
-			return nil, fmt.Errorf("column %s has %d nulls", name, cols[j].NullN())
+		cols[j] = column{name, col}
+		if !nullable && col.NullN() > 0 {
+			return nil, fmt.Errorf("column %s has %d nulls", name, col.NullN())
 		}
 	}
 	return cols, nil
@@ -451,41 +429,23 @@ func (c column) str(i int) (string, error) {
 	if c.IsNull(i) {
 		return "", fmt.Errorf("column %s is null", c.name)
 	}
-	s, err := stringAt(c.Array, i)
+	s, err := transforms.StringAt(c.Array, i)
 	if err != nil {
 		return "", fmt.Errorf("column %s: %w", c.name, err)
 	}
 	return s, nil
 }
 
-func stringAt(a arrow.Array, i int) (string, error) {
-	switch c := a.(type) {
-	case *array.String:
-		return strings.Clone(c.Value(i)), nil
-	case *array.LargeString:
-		return strings.Clone(c.Value(i)), nil
-	case *array.StringView:
-		return strings.Clone(c.Value(i)), nil
-	case *array.Dictionary:
-		return stringAt(c.Dictionary(), c.GetValueIndex(i))
-	}
-	return "", fmt.Errorf("type %s, want a string type", a.DataType())
-}
-
-// i64 returns the integer at row i, which must not be null.
+// i64 returns the signed integer at row i, which must not be null.
 func (c column) i64(i int) (int64, error) {
 	if c.IsNull(i) {
 		return 0, fmt.Errorf("column %s is null", c.name)
 	}
-	switch a := c.Array.(type) {
-	case *array.Int64:
-		return a.Value(i), nil
-	case *array.Int32:
-		return int64(a.Value(i)), nil
-	case *array.Int16:
-		return int64(a.Value(i)), nil
+	a, ok := transforms.AsInts(c.Array)
+	if !ok {
+		return 0, fmt.Errorf("column %s is %s, want an integer type", c.name, c.DataType())
 	}
-	return 0, fmt.Errorf("column %s is %s, want an integer type", c.name, c.DataType())
+	return a.Value(i), nil
 }
 
 // f64 returns the float at row i, which must not be null.

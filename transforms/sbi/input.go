@@ -10,6 +10,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/skolestat/skolestat/connectors/microdata"
+	"github.com/skolestat/skolestat/transforms"
 )
 
 // Roles of a value row: an outcome or a prior.
@@ -176,28 +177,21 @@ func columnsOf(b arrow.RecordBatch, table string, names ...string) ([]arrow.Arra
 		return nil, fmt.Errorf("no table %s in the microdata contract", table)
 	}
 	out := make([]arrow.Array, len(names))
-	sc := b.Schema()
 	for j, name := range names {
 		c, ok := t.Column(name)
 		if !ok {
 			return nil, fmt.Errorf("no column %s in table %s of the contract", name, table)
 		}
-		idx := sc.FieldIndices(name)
-		switch {
-		case len(idx) == 0:
-			return nil, fmt.Errorf("column %s missing", name)
-		case len(idx) > 1:
-			return nil, fmt.Errorf("column %s appears %d times", name, len(idx))
+		col, err := transforms.Column(b, name)
+		if err != nil {
+			return nil, err
 		}
-		col := b.Column(idx[0])
 		if want := c.ArrowType(); !arrow.TypeEqual(col.DataType(), want) {
 			return nil, fmt.Errorf("column %s has type %s, want %s", name, col.DataType(), want)
 		}
-		if !c.Nullable && col.NullN() > 0 {
-			for i := range col.Len() {
-				if col.IsNull(i) {
-					return nil, fmt.Errorf("row %d: column %s is null", i+1, name)
-				}
+		if !c.Nullable {
+			if err := transforms.NotNull(col, name); err != nil {
+				return nil, err
 			}
 		}
 		out[j] = col

@@ -134,9 +134,9 @@ func (r *Result) Outputs(mem memory.Allocator) transforms.Outputs {
 		mem = memory.DefaultAllocator
 	}
 	return transforms.Outputs{
-		OutputSchools:    {Schema: SchoolSchema, Records: []arrow.RecordBatch{r.schoolRecord(mem)}},
-		OutputAggregates: {Schema: AggregateSchema, Records: []arrow.RecordBatch{r.aggregateRecord(mem)}},
-		OutputRuns:       {Schema: RunSchema, Records: []arrow.RecordBatch{r.runRecord(mem)}},
+		OutputSchools:    {Records: []arrow.RecordBatch{r.schoolRecord(mem)}},
+		OutputAggregates: {Records: []arrow.RecordBatch{r.aggregateRecord(mem)}},
+		OutputRuns:       {Records: []arrow.RecordBatch{r.runRecord(mem)}},
 	}
 }
 

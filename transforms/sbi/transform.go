@@ -95,7 +95,7 @@ func run(ctx context.Context, cfg *TransformConfig, in transforms.Inputs, out tr
 	}
 	var d Data
 	defer d.release()
-	schools, err := readInput(ctx, in, InputSchools)
+	schools, err := transforms.ReadAll(ctx, in, InputSchools)
 	if err != nil {
 		return err
 	}
@@ -113,7 +113,7 @@ func run(ctx context.Context, cfg *TransformConfig, in transforms.Inputs, out tr
 		{InputNationalTests, &d.NationalTests},
 		{InputGrades, &d.Grades},
 	} {
-		if *t.to, err = readInput(ctx, in, t.name); err != nil {
+		if *t.to, err = transforms.ReadAll(ctx, in, t.name); err != nil {
 			return err
 		}
 	}
@@ -138,31 +138,6 @@ func (d *Data) release() {
 	}
 }
 
-// readInput opens the input name, retains every batch and releases the
-// reader.
-func readInput(ctx context.Context, in transforms.Inputs, name string) ([]arrow.RecordBatch, error) {
-	rdr, err := in.Open(ctx, name)
-	if err != nil {
-		return nil, fmt.Errorf("opening %s: %w", name, err)
-	}
-	defer rdr.Release()
-	var out []arrow.RecordBatch
-	for rdr.Next() {
-		if err := ctx.Err(); err != nil {
-			release(out)
-			return nil, fmt.Errorf("reading %s: %w", name, err)
-		}
-		b := rdr.RecordBatch()
-		b.Retain()
-		out = append(out, b)
-	}
-	if err := rdr.Err(); err != nil {
-		release(out)
-		return nil, fmt.Errorf("reading %s: %w", name, err)
-	}
-	return out, nil
-}
-
 // readSchools reads school_orgnr, municipality_code (string, large_string,
 // string_view or a dictionary of strings) and public (bool), none null.
 func readSchools(bs []arrow.RecordBatch) ([]School, error) {
@@ -170,25 +145,25 @@ func readSchools(bs []arrow.RecordBatch) ([]School, error) {
 	for bi, b := range bs {
 		cols := make([]arrow.Array, 3)
 		for j, name := range []string{"school_orgnr", "municipality_code", "public"} {
-			idx := b.Schema().FieldIndices(name)
-			if len(idx) != 1 {
-				return nil, fmt.Errorf("reading schools: batch %d: column %s appears %d times, want once", bi+1, name, len(idx))
+			col, err := transforms.Column(b, name)
+			if err == nil {
+				err = transforms.NotNull(col, name)
 			}
-			cols[j] = b.Column(idx[0])
-			if cols[j].NullN() > 0 {
-				return nil, fmt.Errorf("reading schools: batch %d: column %s has nulls", bi+1, name)
+			if err != nil {
+				return nil, fmt.Errorf("reading schools: batch %d: %w", bi+1, err)
 			}
+			cols[j] = col
 		}
 		pub, ok := cols[2].(*array.Boolean)
 		if !ok {
 			return nil, fmt.Errorf("reading schools: column public is %s, want bool", cols[2].DataType())
 		}
 		for i := range int(b.NumRows()) {
-			org, err := stringAt(cols[0], i)
+			org, err := transforms.StringAt(cols[0], i)
 			if err != nil {
 				return nil, fmt.Errorf("reading schools: column school_orgnr: %w", err)
 			}
-			muni, err := stringAt(cols[1], i)
+			muni, err := transforms.StringAt(cols[1], i)
 			if err != nil {
 				return nil, fmt.Errorf("reading schools: column municipality_code: %w", err)
 			}
@@ -196,19 +171,4 @@ func readSchools(bs []arrow.RecordBatch) ([]School, error) {
 		}
 	}
 	return out, nil
-}
-
-// stringAt returns a copy of the string at row i.
-func stringAt(a arrow.Array, i int) (string, error) {
-	switch c := a.(type) {
-	case *array.String:
-		return string([]byte(c.Value(i))), nil
-	case *array.LargeString:
-		return string([]byte(c.Value(i))), nil
-	case *array.StringView:
-		return string([]byte(c.Value(i))), nil
-	case *array.Dictionary:
-		return stringAt(c.Dictionary(), c.GetValueIndex(i))
-	}
-	return "", fmt.Errorf("type %s, want a string type", a.DataType())
 }

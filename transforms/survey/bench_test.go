@@ -14,22 +14,18 @@ import (
 	"github.com/skolestat/skolestat/transforms/survey"
 )
 
-// simGroup is the simulator's instrument as a codebook group: ten indices
-// of five items and the three bullying items (its seven standalone items
-// are unknown to it).
-func simGroup() codebook.Group {
-	g := codebook.Group{Code: "pupils", Bullying: &codebook.Bullying{Code: sim.BullyingIndex, Items: sim.BullyingItems}}
-	for _, ix := range sim.SurveyIndices {
-		x := codebook.Index{Code: ix.Code}
-		for _, it := range sim.Items {
-			if it.Index == ix.Code {
-				x.Items = append(x.Items, it.Code)
-				if it.Reverse {
-					x.Reverse = append(x.Reverse, it.Code)
-				}
-			}
-		}
-		g.Indices = append(g.Indices, x)
+// simGroup is the simulator's instrument: the built-in Elevundersøkelsen
+// codebook's pupils_5_10 group, whose items (the indices' items, the
+// bullying items and the standalone ones) are those the simulator answers.
+func simGroup(b *testing.B) codebook.Group {
+	b.Helper()
+	cb, err := codebook.Builtin("elevundersokelsen")
+	if err != nil {
+		b.Fatal(err)
+	}
+	g, err := survey.Group(cb, "pupils_5_10")
+	if err != nil {
+		b.Fatal(err)
 	}
 	return g
 }
@@ -141,7 +137,7 @@ func (r *genReader) Release() {
 // 60 items = 7.2 million rows.
 func BenchmarkNationalYear(b *testing.B) {
 	const respondents = 120_000
-	g := simGroup()
+	g := simGroup(b)
 	b.ReportAllocs()
 	var rows int64
 	for b.Loop() {

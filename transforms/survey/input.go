@@ -7,109 +7,9 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+
+	"github.com/skolestat/skolestat/transforms"
 )
-
-// strCol reads a string column of any of the accepted physical types.
-type strCol interface {
-	Value(i int) string
-	IsNull(i int) bool
-}
-
-type dictStr struct {
-	d *array.Dictionary
-	v strCol
-}
-
-func (c dictStr) Value(i int) string { return c.v.Value(c.d.GetValueIndex(i)) }
-func (c dictStr) IsNull(i int) bool  { return c.d.IsNull(i) }
-
-func asStrCol(a arrow.Array) (strCol, bool) {
-	switch a := a.(type) {
-	case *array.String:
-		return a, true
-	case *array.LargeString:
-		return a, true
-	case *array.StringView:
-		return a, true
-	case *array.Dictionary:
-		v, ok := asStrCol(a.Dictionary())
-		if !ok {
-			return nil, false
-		}
-		if _, nested := v.(dictStr); nested {
-			return nil, false
-		}
-		return dictStr{a, v}, true
-	}
-	return nil, false
-}
-
-// intCol reads a signed integer column of any width.
-type intCol struct {
-	arr   arrow.Array
-	value func(i int) int64
-}
-
-func (c intCol) IsNull(i int) bool { return c.arr.IsNull(i) }
-
-func asIntCol(a arrow.Array) (intCol, bool) {
-	switch a := a.(type) {
-	case *array.Int8:
-		return intCol{a, func(i int) int64 { return int64(a.Value(i)) }}, true
-	case *array.Int16:
-		return intCol{a, func(i int) int64 { return int64(a.Value(i)) }}, true
-	case *array.Int32:
-		return intCol{a, func(i int) int64 { return int64(a.Value(i)) }}, true
-	case *array.Int64:
-		return intCol{a, a.Value}, true
-	}
-	return intCol{}, false
-}
-
-// column finds the column named name, checks its kind and, unless nullable,
-// that it holds no null.
-func column(b arrow.RecordBatch, name string, nullable bool) (arrow.Array, error) {
-	idx := b.Schema().FieldIndices(name)
-	if len(idx) == 0 {
-		return nil, fmt.Errorf("column %s missing", name)
-	}
-	if len(idx) > 1 {
-		return nil, fmt.Errorf("column %s appears %d times", name, len(idx))
-	}
-	col := b.Column(idx[0])
-	if !nullable && col.NullN() > 0 {
-		for i := range col.Len() {
-			if col.IsNull(i) {
-				return nil, fmt.Errorf("row %d: column %s is null", i+1, name)
-			}
-		}
-	}
-	return col, nil
-}
-
-func strColumn(b arrow.RecordBatch, name string, nullable bool) (strCol, error) {
-	col, err := column(b, name, nullable)
-	if err != nil {
-		return nil, err
-	}
-	c, ok := asStrCol(col)
-	if !ok {
-		return nil, fmt.Errorf("column %s has type %s, want a string type", name, col.DataType())
-	}
-	return c, nil
-}
-
-func intColumn(b arrow.RecordBatch, name string, nullable bool) (intCol, error) {
-	col, err := column(b, name, nullable)
-	if err != nil {
-		return intCol{}, err
-	}
-	c, ok := asIntCol(col)
-	if !ok {
-		return intCol{}, fmt.Errorf("column %s has type %s, want a signed integer type", name, col.DataType())
-	}
-	return c, nil
-}
 
 // school is a school's geography.
 type school struct {
@@ -126,11 +26,11 @@ func readSchools(ctx context.Context, in array.RecordReader) (map[string]school,
 			return nil, err
 		}
 		b := in.RecordBatch()
-		orgnr, err := strColumn(b, "school_orgnr", false)
+		orgnr, err := transforms.StringColumn(b, "school_orgnr", false)
 		if err != nil {
 			return nil, fmt.Errorf("batch %d: %w", batch, err)
 		}
-		muni, err := strColumn(b, "municipality_code", false)
+		muni, err := transforms.StringColumn(b, "municipality_code", false)
 		if err != nil {
 			return nil, fmt.Errorf("batch %d: %w", batch, err)
 		}
@@ -177,13 +77,13 @@ func sourceOf(b arrow.RecordBatch, i int) (file string, row int64, ok bool) {
 	if !fok || !rok || len(fc) != 1 || len(rc) != 1 {
 		return "", 0, false
 	}
-	files, err := strColumn(b, "source_file", false)
+	files, err := transforms.StringColumn(b, "source_file", false)
 	if err != nil || i >= int(b.NumRows()) {
 		return "", 0, false
 	}
-	rows, err := intColumn(b, "source_row", false)
+	rows, err := transforms.IntColumn(b, "source_row", false)
 	if err != nil {
 		return "", 0, false
 	}
-	return files.Value(i), rows.value(i), true
+	return files.Value(i), rows.Value(i), true
 }

@@ -6,6 +6,8 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+
+	"github.com/skolestat/skolestat/transforms"
 )
 
 var genderNames = [...]string{"G", "J"}
@@ -95,26 +97,26 @@ func (e *engine) release() {
 
 // responseCols are the columns of one response batch.
 type responseCols struct {
-	id, orgnr, class, gender, item strCol
-	year, grade, answer            intCol
+	id, orgnr, class, gender, item transforms.Strings
+	year, grade, answer            transforms.Ints
 }
 
 func findResponseCols(b arrow.RecordBatch) (c responseCols, err error) {
 	for _, s := range []struct {
 		name     string
 		nullable bool
-		dst      *strCol
+		dst      *transforms.Strings
 	}{{"respondent_id", false, &c.id}, {"school_orgnr", false, &c.orgnr}, {"class_id", true, &c.class}, {"gender", true, &c.gender}, {"item_code", false, &c.item}} {
-		if *s.dst, err = strColumn(b, s.name, s.nullable); err != nil {
+		if *s.dst, err = transforms.StringColumn(b, s.name, s.nullable); err != nil {
 			return c, err
 		}
 	}
 	for _, s := range []struct {
 		name     string
 		nullable bool
-		dst      *intCol
+		dst      *transforms.Ints
 	}{{"school_year", false, &c.year}, {"grade", false, &c.grade}, {"answer", true, &c.answer}} {
-		if *s.dst, err = intColumn(b, s.name, s.nullable); err != nil {
+		if *s.dst, err = transforms.IntColumn(b, s.name, s.nullable); err != nil {
 			return c, err
 		}
 	}
@@ -133,7 +135,7 @@ func (e *engine) add(batch int64, b arrow.RecordBatch) error {
 	for i := range n {
 		e.rows++
 		e.at = i
-		year64 := c.year.value(i)
+		year64 := c.year.Value(i)
 		if year64 < 1 || year64 > 9999 {
 			return fmt.Errorf("row %d, column school_year: %d is not a year", i+1, year64)
 		}
@@ -169,7 +171,7 @@ func (e *engine) add(batch int64, b arrow.RecordBatch) error {
 			e.unknownRows[k]++
 			var a int64
 			if !c.answer.IsNull(i) {
-				a = c.answer.value(i)
+				a = c.answer.Value(i)
 			}
 			e.reject(b, Reject{Batch: batch, Row: int64(i + 1), Column: "item_code", ItemCode: p.items[it].code, Value: a, Reason: reason}, i)
 			continue
@@ -178,7 +180,7 @@ func (e *engine) add(batch int64, b arrow.RecordBatch) error {
 		if c.answer.IsNull(i) || len(ip.members) == 0 { // unanswered, or in other_items
 			continue
 		}
-		a := c.answer.value(i)
+		a := c.answer.Value(i)
 		if a < ip.lo || a > ip.hi {
 			reason := fmt.Sprintf("answer %d is off the scale %d..%d of item %s", a, ip.lo, ip.hi, ip.code)
 			if !e.cfg.Lenient {
@@ -215,7 +217,7 @@ func (e *engine) checkSame(i int, c responseCols) error {
 	if c.orgnr.Value(i) != cur.school.orgnr {
 		return diff("school_orgnr")
 	}
-	if c.grade.value(i) != cur.grade {
+	if c.grade.Value(i) != cur.grade {
 		return diff("grade")
 	}
 	if c.class.IsNull(i) == cur.hasClass || (cur.hasClass && c.class.Value(i) != cur.class) {
@@ -278,7 +280,7 @@ func (e *engine) startRespondent(batch int64, i int, c responseCols, year int32,
 	cur.id = id
 	cur.year = year
 	cur.school = s
-	cur.grade = c.grade.value(i)
+	cur.grade = c.grade.Value(i)
 	if cur.grade < 0 || cur.grade > 99 {
 		return fmt.Errorf("row %d, column grade: %d is not a grade", i+1, cur.grade)
 	}

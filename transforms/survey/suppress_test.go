@@ -24,7 +24,7 @@ func BenchmarkSuppressNationalYear(b *testing.B) {
 	defer sr.Release()
 	rr := newGenReader(b, respondents)
 	defer rr.Release()
-	run, pairs, err := survey.YearSuppression(simGroup(), sr, rr, 0)
+	run, pairs, err := survey.YearSuppression(simGroup(b), sr, rr, 0)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -114,11 +114,7 @@ func run(ctx context.Context, cfg *TransformConfig, in transforms.Inputs, out tr
 	// Inputs are opened one at a time: the schools and the years first,
 	// each released before the next is opened, then the responses a year at
 	// a time.
-	schools, err := in.Open(ctx, InputSchools)
-	if err != nil {
-		return err
-	}
-	sch, err := readSchoolsReleasing(ctx, schools)
+	sch, err := readSchools(ctx, in)
 	if err != nil {
 		return err
 	}
@@ -153,28 +149,23 @@ func run(ctx context.Context, cfg *TransformConfig, in transforms.Inputs, out tr
 // extract that lands restricted.survey_responses.
 const QuarantineTable = "survey_responses"
 
-// readSchoolsReleasing copies the schools input into memory and releases
-// the reader, so that the next input can be opened.
-func readSchoolsReleasing(ctx context.Context, rdr array.RecordReader) (array.RecordReader, error) {
-	defer rdr.Release()
-	var recs []arrow.RecordBatch
+// readSchools reads the schools input into memory and releases it, so
+// that the next input can be opened; the reader returned replays it.
+func readSchools(ctx context.Context, in transforms.Inputs) (array.RecordReader, error) {
+	recs, err := transforms.ReadAll(ctx, in, InputSchools)
+	if err != nil {
+		return nil, err
+	}
 	defer func() {
 		for _, r := range recs {
 			r.Release()
 		}
 	}()
-	for rdr.Next() {
-		if err := ctx.Err(); err != nil {
-			return nil, fmt.Errorf("reading schools: %w", err)
-		}
-		r := rdr.RecordBatch()
-		r.Retain()
-		recs = append(recs, r)
+	schema := SchoolsSchema
+	if len(recs) > 0 {
+		schema = recs[0].Schema()
 	}
-	if err := rdr.Err(); err != nil {
-		return nil, fmt.Errorf("reading schools: %w", err)
-	}
-	out, err := array.NewRecordReader(rdr.Schema(), recs)
+	out, err := array.NewRecordReader(schema, recs)
 	if err != nil {
 		return nil, fmt.Errorf("reading schools: %w", err)
 	}
@@ -183,31 +174,23 @@ func readSchoolsReleasing(ctx context.Context, rdr array.RecordReader) (array.Re
 
 // readYears reads the years input.
 func readYears(ctx context.Context, in transforms.Inputs) ([]int32, error) {
-	rdr, err := in.Open(ctx, InputYears)
-	if err != nil {
-		return nil, err
-	}
-	defer rdr.Release()
 	var years []int32
-	for rdr.Next() {
-		b := rdr.RecordBatch()
+	err := transforms.Each(ctx, in, InputYears, func(b arrow.RecordBatch) error {
 		if b.NumCols() != 1 {
-			return nil, fmt.Errorf("reading the survey's school years: %d columns, want 1 (school_year)", b.NumCols())
+			return fmt.Errorf("%d columns, want 1 (school_year)", b.NumCols())
 		}
 		col, ok := b.Column(0).(*array.Int32)
 		if !ok {
-			return nil, fmt.Errorf("reading the survey's school years: school_year is %s, want int32", b.Column(0).DataType())
+			return fmt.Errorf("school_year is %s, want int32", b.Column(0).DataType())
 		}
 		for i := range col.Len() {
 			if col.IsValid(i) {
 				years = append(years, col.Value(i))
 			}
 		}
-	}
-	if err := rdr.Err(); err != nil {
-		return nil, fmt.Errorf("reading the survey's school years: %w", err)
-	}
-	return years, nil
+		return nil
+	})
+	return years, err
 }
 
 // yearReader is the responses input read one school year at a time, as
