@@ -125,15 +125,15 @@ func Build(ctx context.Context, q Querier, opt Options) (report.Document, error)
 	return d, nil
 }
 
-// TrendQuery is the SQL of a series block; $1 municipality, $2
+// trendQuery is the SQL of TrendSeries; $1 municipality, $2
 // indicator, $3 level, $4 from, $5 to.
-const TrendQuery = `SELECT 'kommune' AS series, year, value, status FROM mart.trend($1, $2, $4, $5) WHERE level = $3 AND subgroup = 'all'
+const trendQuery = `SELECT 'kommune' AS series, year, value, status FROM mart.trend($1, $2, $4, $5) WHERE level = $3 AND subgroup = 'all'
 UNION ALL
 SELECT 'asss', year, asss_average, CASE WHEN asss_average IS NULL THEN 'missing' ELSE 'ok' END FROM mart.trend($1, $2, $4, $5) WHERE level = $3 AND subgroup = 'all'
 UNION ALL
 SELECT 'nasjonalt', year, value, status FROM mart.trend('0', $2, $4, $5) WHERE level = $3 AND subgroup = 'all'`
 
-// TrendSeries reads, with TrendQuery, a municipality's series of an
+// TrendSeries reads, with trendQuery, a municipality's series of an
 // indicator at a level from..to beside the ASSS average and the nation:
 // three series named name, "ASSS-snitt" and "Nasjonalt", every year
 // present (missing where there is no value). It returns them with the
@@ -141,7 +141,7 @@ SELECT 'nasjonalt', year, value, status FROM mart.trend('0', $2, $4, $5) WHERE l
 // skolestat serve's ASSS page both draw these.
 func TrendSeries(ctx context.Context, q Querier, code, name, indicator, level string, from, to int) ([]report.Series, string, error) {
 	args := []any{code, indicator, level, from, to}
-	rows, err := q.Query(ctx, TrendQuery, args...)
+	rows, err := q.Query(ctx, trendQuery, args...)
 	if err != nil {
 		return nil, "", err
 	}
@@ -163,7 +163,7 @@ func TrendSeries(ctx context.Context, q Querier, code, name, indicator, level st
 	for _, n := range []struct{ key, label string }{{"kommune", name}, {"asss", "ASSS-snitt"}, {"nasjonalt", "Nasjonalt"}} {
 		out = append(out, report.Series{Name: n.label, Points: report.Years(byName[n.key], from, to)})
 	}
-	return out, report.BindQuery(TrendQuery, args), nil
+	return out, report.BindQuery(trendQuery, args), nil
 }
 
 func trendBlock(ctx context.Context, q Querier, code, name string, s series, from, to int, years report.YearFormat) (report.Block, error) {
