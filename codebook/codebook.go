@@ -114,8 +114,10 @@ func (ix Index) Reversed(item string) bool {
 	return false
 }
 
-// Items lists every item of the group: those of its indices in order, then
-// the bullying items not already listed.
+// Items lists every scored item of the group: those of its indices in
+// order, then the bullying items not already listed. OtherItems are not
+// among them: they are known items, but no index or bullying share reads
+// them.
 func (g Group) Items() []string {
 	var out []string
 	seen := map[string]bool{}

@@ -67,8 +67,8 @@ func runGSP(ctx context.Context, config any, in transforms.Inputs, out transform
 		return err
 	}
 	outs := transforms.Outputs{
-		"pupils":     {Schema: gsp.PupilSchema, Records: res.Pupils},
-		"aggregates": {Schema: gsp.AggregateSchema, Records: res.Aggregates},
+		"pupils":     {Records: res.Pupils},
+		"aggregates": {Records: res.Aggregates},
 	}
 	defer outs.Release()
 	return outs.WriteTo(ctx, out)

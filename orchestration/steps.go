@@ -133,8 +133,6 @@ type sink struct {
 	buf      map[string]*pending
 	order    []string
 	rows     map[string]int64
-
-	quarantined int64
 }
 
 // pending are an output's batches not yet loaded.
@@ -199,7 +197,6 @@ func (s *sink) Quarantine(ctx context.Context, table string, rows []transforms.R
 			return err
 		}
 	}
-	s.quarantined += int64(len(rows))
 	s.log.Warn("rows quarantined", "table", table, "rows", len(rows), "see", "restricted.quarantine")
 	return nil
 }

@@ -1,7 +1,8 @@
 // Package transforms defines how an indicator computation plugs into a
-// pipeline. The computations themselves live in subpackages (gsp, and later
-// sbi, survey) and are pure: Arrow records in, Arrow records out, no I/O, no
-// clock, no globals, so they are tested with tables written in the test.
+// pipeline. The computations themselves live in subpackages (gsp, sbi,
+// survey, profile; disclosure is the suppression they share) and are pure:
+// Arrow records in, Arrow records out, no I/O, no clock, no globals, so they
+// are tested with tables written in the test.
 //
 // A Transform binds such a computation to the warehouse: which named queries
 // (sql/queries) feed its inputs and which tables (sql/tables) receive its
@@ -12,6 +13,12 @@
 // survey transform writes a row per respondent and index) writes each batch
 // as soon as it is made; one that computes everything at once writes its
 // [Outputs] at the end with [Outputs.WriteTo].
+//
+// The helpers the transforms share for reading their inputs are here too:
+// [Each] and [ReadAll] read a whole input, [Column], [NotNull],
+// [StringColumn] and [IntColumn] find and check a batch's columns, and
+// [Strings] and [Ints] read columns of whichever string or signed integer
+// type the warehouse gives.
 package transforms
 
 import (

@@ -78,11 +78,14 @@ import (
 	"math"
 	"slices"
 	"strings"
+
+	"github.com/skolestat/skolestat/transforms/sbi"
+	"github.com/skolestat/skolestat/transforms/sbi/model"
 )
 
 // Z95 is the standard normal quantile for a two-sided 95 % interval, the one
-// package sbi/model uses.
-const Z95 = 1.959963984540054
+// package sbi/model makes every interval with.
+const Z95 = model.Z95
 
 // Rule values of [Config].
 const (
@@ -202,7 +205,7 @@ func DefaultConfig() Config {
 	return Config{
 		FirstWindow:     2014,
 		Windows:         5,
-		Levels:          []string{"5-7", "8-10"},
+		Levels:          []string{string(sbi.Level5to7), string(sbi.Level8to10)},
 		SBIRule:         SBIPoint,
 		Z:               Z95,
 		ProgressionRule: ProgressionMonotone,
@@ -281,7 +284,7 @@ func (c Config) validate() error {
 
 // WindowLabel is the label of the window whose first spring year is first:
 // WindowLabel(2018) is "2018+2019".
-func WindowLabel(first int) string { return fmt.Sprintf("%d+%d", first, first+1) }
+func WindowLabel(first int) string { return sbi.Window{First: first}.String() }
 
 // Profile is a set of profiles.
 type Profile uint8

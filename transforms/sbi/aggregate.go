@@ -147,24 +147,12 @@ func (u *unitSet) aggregate(m *Matrix, f *fit, schools map[string]School, minPup
 			fn := float64(a.n)
 			eff := a.sumNE / fn
 			se := math.Sqrt(a.sumN2V) / fn
-			lo, hi := eff-model.Z95*se, eff+model.Z95*se
 			r.Status = "ok"
 			r.N, r.Schools, r.EffectZ, r.Effect = a.n, a.schools, eff, eff*u.rawSD
-			r.SE, r.Lower, r.Upper, r.Class = se, lo, hi, classify(lo, hi)
+			r.SE = se
+			r.Lower, r.Upper, r.Class = model.Interval(eff, se)
 		}
 		u.aggregates = append(u.aggregates, r)
 	}
 	return nil
-}
-
-// classify is model's rule (§1): above when the lower bound is > 0, below
-// when the upper bound is < 0.
-func classify(lower, upper float64) model.Class {
-	switch {
-	case lower > 0:
-		return model.Above
-	case upper < 0:
-		return model.Below
-	}
-	return model.NotDifferent
 }

@@ -404,7 +404,7 @@ func coveredWindows(d *Data, needPrior bool) (map[Level][]Window, error) {
 		ys, ts, gs := cols[0].(*array.Int32), cols[1].(*array.String), cols[2].(*array.String)
 		for i := range ys.Len() {
 			g := gs.Value(i)
-			if ts.Value(i) == "written_exam" && len(g) == 1 && g[0] >= '1' && g[0] <= '6' {
+			if _, numeric := examGrade(g); numeric && ts.Value(i) == "written_exam" {
 				exams[ys.Value(i)] = true
 			}
 		}

@@ -149,16 +149,19 @@ func (s *sample) testYear(role, cohort uint8) int {
 	return y
 }
 
-// readAll hands every batch of r to add, with the batch's global first row.
-func readAll(ctx context.Context, table string, r array.RecordReader, add func(*rowIndex, arrow.RecordBatch, int64) error) error {
+// readAll hands every batch of r to add, with the table's row index
+// (kept in s.pos for messages), whose rows are the batch's global first row
+// while add runs.
+func (s *sample) readAll(ctx context.Context, table string, r array.RecordReader, add func(*rowIndex, arrow.RecordBatch) error) error {
 	pos := &rowIndex{table: table}
+	s.pos[table] = pos
 	for r.Next() {
 		if err := ctx.Err(); err != nil {
 			return fmt.Errorf("reading %s: %w", table, err)
 		}
 		b := r.RecordBatch()
 		pos.batchStart = append(pos.batchStart, pos.rows)
-		if err := add(pos, b, pos.rows); err != nil {
+		if err := add(pos, b); err != nil {
 			return fmt.Errorf("reading %s: batch %d, %w", table, len(pos.batchStart), err)
 		}
 		pos.rows += b.NumRows()
@@ -221,8 +224,8 @@ func (s *sample) school(orgnr string) int32 {
 
 // addEnrolments keeps the enrolments in the attribution grade in school
 // years first-1 and first (the cohorts of spring first and first+1).
-func (s *sample) addEnrolments(pos *rowIndex, b arrow.RecordBatch, start int64) error {
-	s.pos["enrolments"] = pos
+func (s *sample) addEnrolments(pos *rowIndex, b arrow.RecordBatch) error {
+	start := pos.rows
 	cols, err := columnsOf(b, "enrolments", "pupil_id", "school_year", "grade", "school_orgnr")
 	if err != nil {
 		return err
@@ -254,7 +257,7 @@ func (s *sample) addEnrolments(pos *rowIndex, b arrow.RecordBatch, start int64) 
 }
 
 // addPupils keeps the background of the pupils enrolled in the cohorts.
-func (s *sample) addPupils(pos *rowIndex, b arrow.RecordBatch, start int64) error {
+func (s *sample) addPupils(_ *rowIndex, b arrow.RecordBatch) error {
 	cols, err := columnsOf(b, "pupils", "pupil_id", "gender", "immigrant_background", "parent_education", "household_income")
 	if err != nil {
 		return err
@@ -312,8 +315,8 @@ func (s *sample) keep(id string, c uint8, g int32, x float64, global int64) {
 
 // addTests keeps the participating scores of the outcome and prior test
 // grades and years.
-func (s *sample) addTests(pos *rowIndex, b arrow.RecordBatch, start int64) error {
-	s.pos["national_tests"] = pos
+func (s *sample) addTests(pos *rowIndex, b arrow.RecordBatch) error {
+	start := pos.rows
 	cols, err := columnsOf(b, "national_tests", "pupil_id", "school_year", "grade", "subject", "status", "scale_score")
 	if err != nil {
 		return err
@@ -356,8 +359,8 @@ func (s *sample) addTests(pos *rowIndex, b arrow.RecordBatch, start int64) error
 
 // addExams keeps the numeric written exam grades of school years first-1
 // and first (level 8-10's outcomes).
-func (s *sample) addExams(pos *rowIndex, b arrow.RecordBatch, start int64) error {
-	s.pos["grades"] = pos
+func (s *sample) addExams(pos *rowIndex, b arrow.RecordBatch) error {
+	start := pos.rows
 	cols, err := columnsOf(b, "grades", "pupil_id", "school_year", "subject_code", "grade_type", "grade")
 	if err != nil {
 		return err
@@ -372,10 +375,9 @@ func (s *sample) addExams(pos *rowIndex, b arrow.RecordBatch, start int64) error
 		}
 		c := uint8(y - y0)
 		g := grades.Value(i)
-		var x float64
+		x, numeric := examGrade(g)
 		switch {
-		case len(g) == 1 && g[0] >= '1' && g[0] <= '6':
-			x = float64(g[0] - '0')
+		case numeric:
 		case g == "IV" || g == "F" || g == "D":
 			continue // not a grade: no value, no outcome
 		default:
@@ -397,4 +399,13 @@ func (s *sample) addExams(pos *rowIndex, b arrow.RecordBatch, start int64) error
 		s.keep(ids.Value(i), c, k, x, start+int64(i))
 	}
 	return nil
+}
+
+// examGrade is the value of a numeric exam grade, "1" to "6"; false for
+// any other grade (IV, F and D are grades but not numeric).
+func examGrade(g string) (float64, bool) {
+	if len(g) == 1 && g[0] >= '1' && g[0] <= '6' {
+		return float64(g[0] - '0'), true
+	}
+	return 0, false
 }

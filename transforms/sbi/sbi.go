@@ -283,14 +283,10 @@ func (m *Matrix) RawSD() float64 {
 	if n < 2 {
 		return 0
 	}
-	var s float64
-	for _, v := range m.Raw {
-		s += v
-	}
-	mean := s / float64(n)
+	mu := mean(m.Raw)
 	var ss float64
 	for _, v := range m.Raw {
-		ss += (v - mean) * (v - mean)
+		ss += (v - mu) * (v - mu)
 	}
 	return math.Sqrt(ss / float64(n-1))
 }
@@ -335,17 +331,17 @@ func build(ctx context.Context, in Inputs, cfg Config, spec levelSpec) (*Matrix,
 		return nil, errors.New("input Grades is required for level 8-10")
 	}
 	s := newSample(cfg.Window.First, spec)
-	if err := readAll(ctx, "enrolments", in.Enrolments, s.addEnrolments); err != nil {
+	if err := s.readAll(ctx, "enrolments", in.Enrolments, s.addEnrolments); err != nil {
 		return nil, err
 	}
-	if err := readAll(ctx, "pupils", in.Pupils, s.addPupils); err != nil {
+	if err := s.readAll(ctx, "pupils", in.Pupils, s.addPupils); err != nil {
 		return nil, err
 	}
-	if err := readAll(ctx, "national_tests", in.NationalTests, s.addTests); err != nil {
+	if err := s.readAll(ctx, "national_tests", in.NationalTests, s.addTests); err != nil {
 		return nil, err
 	}
 	if spec.outcomeGrade == 0 {
-		if err := readAll(ctx, "grades", in.Grades, s.addExams); err != nil {
+		if err := s.readAll(ctx, "grades", in.Grades, s.addExams); err != nil {
 			return nil, err
 		}
 	}

@@ -9,6 +9,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
 	"github.com/skolestat/skolestat/transforms/sbi"
 )
 
@@ -477,14 +481,43 @@ func TestBadConfig(t *testing.T) {
 	}
 }
 
-// TestMistypedColumn: a column of the wrong type is named.
-func TestMistypedColumn(t *testing.T) {
+// TestMissingColumn: a column the input lacks is named.
+func TestMissingColumn(t *testing.T) {
 	d := middle().batches(t, 0)
 	in := d.inputs(t)
 	// The pupils batches where enrolments are expected: school_year missing.
 	in.Enrolments = reader(t, "pupils", d.pupils)
 	_, err := sbi.Build(context.Background(), in, sbi.Config{Level: sbi.Level5to7, Window: sbi.Window{First: 2018}})
 	if err == nil || !strings.Contains(err.Error(), "reading enrolments: batch 1, column school_year missing") {
+		t.Errorf("error %v", err)
+	}
+}
+
+// TestMistypedColumn: a column of another Arrow type than the contract's
+// is named with both types.
+func TestMistypedColumn(t *testing.T) {
+	d := middle().batches(t, 0)
+	in := d.inputs(t)
+	// The enrolments with school_year as int64 (the contract: int32).
+	enrol := d.enrol[0]
+	fields := slices.Clone(enrol.Schema().Fields())
+	cols := slices.Clone(enrol.Columns())
+	j := enrol.Schema().FieldIndices("school_year")[0]
+	years := enrol.Column(j).(*array.Int32)
+	b := array.NewInt64Builder(memory.DefaultAllocator)
+	defer b.Release()
+	for i := range years.Len() {
+		b.Append(int64(years.Value(i)))
+	}
+	wide := b.NewArray()
+	defer wide.Release()
+	fields[j] = arrow.Field{Name: "school_year", Type: arrow.PrimitiveTypes.Int64}
+	cols[j] = wide
+	rec := array.NewRecordBatch(arrow.NewSchema(fields, nil), cols, enrol.NumRows())
+	defer rec.Release()
+	in.Enrolments = reader(t, "enrolments", []arrow.RecordBatch{rec})
+	_, err := sbi.Build(context.Background(), in, sbi.Config{Level: sbi.Level5to7, Window: sbi.Window{First: 2018}})
+	if err == nil || !strings.Contains(err.Error(), "reading enrolments: batch 1, column school_year has type int64, want int32") {
 		t.Errorf("error %v", err)
 	}
 }

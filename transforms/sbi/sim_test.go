@@ -4,14 +4,9 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"path/filepath"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/apache/arrow-go/v18/parquet/file"
-	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
 	"github.com/skolestat/skolestat/connectors/microdata"
 	"github.com/skolestat/skolestat/internal/sim"
@@ -51,50 +46,6 @@ func simulate(t testing.TB, scale float64) *nation {
 	}
 	n.pupils, n.enrol, n.tests, n.grades = read("pupils"), read("enrolments"), read("national_tests"), read("grades")
 	return n
-}
-
-// truthCounts reads the simulator's n_pupils per school for a level and
-// window (truth/school_effects_window.parquet): its own count of the SBI
-// sample, made by a different code path.
-func truthCounts(t *testing.T, dir string, level sbi.Level, window string) map[string]int {
-	t.Helper()
-	rdr, err := file.OpenParquetFile(filepath.Join(dir, "truth", "school_effects_window.parquet"), false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rdr.Close()
-	fr, err := pqarrow.NewFileReader(rdr, pqarrow.ArrowReadProperties{}, memory.DefaultAllocator)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tab, err := fr.ReadTable(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tab.Release()
-	tr := array.NewTableReader(tab, 0)
-	defer tr.Release()
-	str := func(a arrow.Array, i int) string {
-		switch c := a.(type) {
-		case *array.String:
-			return c.Value(i)
-		case *array.Dictionary:
-			return c.Dictionary().(*array.String).Value(c.GetValueIndex(i))
-		}
-		t.Fatalf("column of type %s", a.DataType())
-		return ""
-	}
-	out := map[string]int{}
-	for tr.Next() {
-		b := tr.RecordBatch()
-		org, lev, win, n := b.Column(0), b.Column(1), b.Column(2), b.Column(4).(*array.Int64)
-		for i := range int(b.NumRows()) {
-			if str(lev, i) == string(level) && str(win, i) == window {
-				out[str(org, i)] = int(n.Value(i))
-			}
-		}
-	}
-	return out
 }
 
 func meanSD(xs []float64) (float64, float64) {
@@ -140,7 +91,7 @@ func TestSimulatedNation(t *testing.T) {
 				t.Errorf("names %v + dropped %v", m.Names, m.Dropped)
 			}
 			// School counts equal the simulator's count of its SBI sample.
-			want := truthCounts(t, n.dir, level, "2018+2019")
+			_, want := truthEffects(t, n.dir, level, "2018+2019")
 			if len(want) != len(m.Schools) {
 				t.Errorf("%d schools, the truth has %d", len(m.Schools), len(want))
 			}

@@ -1,10 +1,8 @@
 package survey
 
 import (
-	"cmp"
 	"context"
 	"fmt"
-	"slices"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -51,16 +49,7 @@ func YearSuppression(g codebook.Group, schools, responses array.RecordReader, mi
 			pairs++
 		}
 	}
-	order := make([]int32, len(y.cells))
-	for i := range order {
-		order[i] = int32(i)
-	}
-	slices.SortFunc(order, func(a, b int32) int {
-		ca, cb := y.cells[a], y.cells[b]
-		ua, ub := y.units[ca.unit], y.units[cb.unit]
-		return cmp.Or(cmp.Compare(ua.typ, ub.typ), cmp.Compare(ua.code, ub.code),
-			cmp.Compare(ca.grade, cb.grade), cmp.Compare(ca.gender, cb.gender))
-	})
+	order := y.order()
 	return func() error {
 		_, err := suppressYear(y, order, p.minResp)
 		return err

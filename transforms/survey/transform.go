@@ -114,7 +114,7 @@ func run(ctx context.Context, cfg *TransformConfig, in transforms.Inputs, out tr
 	// Inputs are opened one at a time: the schools and the years first,
 	// each released before the next is opened, then the responses a year at
 	// a time.
-	sch, err := readSchools(ctx, in)
+	sch, err := replaySchools(ctx, in)
 	if err != nil {
 		return err
 	}
@@ -149,9 +149,9 @@ func run(ctx context.Context, cfg *TransformConfig, in transforms.Inputs, out tr
 // extract that lands restricted.survey_responses.
 const QuarantineTable = "survey_responses"
 
-// readSchools reads the schools input into memory and releases it, so
+// replaySchools reads the schools input into memory and releases it, so
 // that the next input can be opened; the reader returned replays it.
-func readSchools(ctx context.Context, in transforms.Inputs) (array.RecordReader, error) {
+func replaySchools(ctx context.Context, in transforms.Inputs) (array.RecordReader, error) {
 	recs, err := transforms.ReadAll(ctx, in, InputSchools)
 	if err != nil {
 		return nil, err
@@ -204,17 +204,14 @@ type yearReader struct {
 	next  int
 	cur   array.RecordReader
 	err   error
-	extra int // Retain calls not yet matched by a Release
 }
 
-func (r *yearReader) Retain() { r.extra++ }
+// Retain does nothing: the reader has one owner, run, which releases it
+// once.
+func (r *yearReader) Retain() {}
 
-// Release releases the open year's query, unless a Retain is unmatched.
+// Release releases the open year's query.
 func (r *yearReader) Release() {
-	if r.extra > 0 {
-		r.extra--
-		return
-	}
 	if r.cur != nil {
 		r.cur.Release()
 		r.cur = nil

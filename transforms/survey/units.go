@@ -160,6 +160,22 @@ func (y *yearState) add(cells []int32, k int, d float64) {
 	}
 }
 
+// order lists the indices of y.cells in the canonical order of the unit
+// rows: by unit type, unit code, grade, then gender.
+func (y *yearState) order() []int32 {
+	order := make([]int32, len(y.cells))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, func(a, b int32) int {
+		ca, cb := y.cells[a], y.cells[b]
+		ua, ub := y.units[ca.unit], y.units[cb.unit]
+		return cmp.Or(cmp.Compare(ua.typ, ub.typ), cmp.Compare(ua.code, ub.code),
+			cmp.Compare(ca.grade, cb.grade), cmp.Compare(ca.gender, cb.gender))
+	})
+	return order
+}
+
 // finishYear finishes the current respondent and writes the unit rows of
 // the current school year. It fails only through a defect of the package
 // (an internalError), never through the input.
@@ -173,16 +189,7 @@ func (e *engine) finishYear() error {
 	}
 	e.year = nil
 	e.doneYears[y.year] = true
-	order := make([]int32, len(y.cells))
-	for i := range order {
-		order[i] = int32(i)
-	}
-	slices.SortFunc(order, func(a, b int32) int {
-		ca, cb := y.cells[a], y.cells[b]
-		ua, ub := y.units[ca.unit], y.units[cb.unit]
-		return cmp.Or(cmp.Compare(ua.typ, ub.typ), cmp.Compare(ua.code, ub.code),
-			cmp.Compare(ca.grade, cb.grade), cmp.Compare(ca.gender, cb.gender))
-	})
+	order := y.order()
 	p := e.p
 	dec, err := suppressYear(y, order, p.minResp)
 	if err != nil {

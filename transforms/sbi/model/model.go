@@ -90,6 +90,14 @@ const (
 	NotDifferent Class = "not_different" // the interval covers 0
 )
 
+// Interval is the 95 % interval effect ± Z95·se and its class (§1): Above when
+// the lower bound is > 0, Below when the upper bound is < 0, else NotDifferent. Every
+// interval of a school, municipality, county or the nation is made by it.
+func Interval(effect, se float64) (lower, upper float64, class Class) {
+	lower, upper = effect-Z95*se, effect+Z95*se
+	return lower, upper, classify(lower, upper)
+}
+
 func classify(lower, upper float64) Class {
 	switch {
 	case lower > 0:
@@ -116,8 +124,8 @@ type SchoolEffect struct {
 }
 
 func newSchoolEffect(n int, effect, se float64) SchoolEffect {
-	lo, hi := effect-Z95*se, effect+Z95*se
-	return SchoolEffect{N: n, Effect: effect, SE: se, Lower: lo, Upper: hi, Class: classify(lo, hi)}
+	lo, hi, c := Interval(effect, se)
+	return SchoolEffect{N: n, Effect: effect, SE: se, Lower: lo, Upper: hi, Class: c}
 }
 
 // sample holds what both estimators need from one pass over the design: school sizes and
