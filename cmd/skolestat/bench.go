@@ -373,3 +373,30 @@ func removeWarehouse(wh string) error {
 	}
 	return nil
 }
+
+// peakHeap runs fn and returns the peak Go heap in use sampled every
+// `every` while it ran (after a GC first), with fn's error.
+func peakHeap(every time.Duration, fn func() error) (uint64, error) {
+	runtime.GC()
+	done := make(chan struct{})
+	peakc := make(chan uint64)
+	go func() {
+		var peak uint64
+		var ms runtime.MemStats
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			runtime.ReadMemStats(&ms)
+			peak = max(peak, ms.HeapInuse)
+			select {
+			case <-done:
+				peakc <- peak
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	err := fn()
+	close(done)
+	return <-peakc, err
+}

@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -143,30 +142,14 @@ func timeFit(repeat int, fit func() error) (time.Duration, uint64, error) {
 	var best time.Duration
 	var peak uint64
 	for i := 0; i < max(repeat, 1); i++ {
-		runtime.GC()
-		done := make(chan struct{})
-		peakc := make(chan uint64)
-		go func() {
-			var p uint64
-			var ms runtime.MemStats
-			t := time.NewTicker(5 * time.Millisecond)
-			defer t.Stop()
-			for {
-				runtime.ReadMemStats(&ms)
-				p = max(p, ms.HeapInuse)
-				select {
-				case <-done:
-					peakc <- p
-					return
-				case <-t.C:
-				}
-			}
-		}()
-		start := time.Now()
-		err := fit()
-		el := time.Since(start)
-		close(done)
-		peak = max(peak, <-peakc)
+		var el time.Duration
+		p, err := peakHeap(5*time.Millisecond, func() error {
+			start := time.Now()
+			err := fit()
+			el = time.Since(start)
+			return err
+		})
+		peak = max(peak, p)
 		if err != nil {
 			return 0, 0, err
 		}

@@ -6,7 +6,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -186,27 +185,8 @@ func parquetReader(ctx context.Context, path string) (array.RecordReader, func()
 // surveyOurs runs the transform over the files and digests its published
 // cells; it also returns the peak Go heap sampled while it ran.
 func surveyOurs(ctx context.Context, g codebook.Group, answers, schools string) (surveyDigest, uint64, error) {
-	runtime.GC()
-	done := make(chan struct{})
-	peakc := make(chan uint64)
-	go func() {
-		var peak uint64
-		var ms runtime.MemStats
-		t := time.NewTicker(20 * time.Millisecond)
-		defer t.Stop()
-		for {
-			runtime.ReadMemStats(&ms)
-			peak = max(peak, ms.HeapInuse)
-			select {
-			case <-done:
-				peakc <- peak
-				return
-			case <-t.C:
-			}
-		}
-	}()
 	d := surveyDigest{published: map[string]surveyCell{}}
-	err := func() error {
+	peak, err := peakHeap(20*time.Millisecond, func() error {
 		sr, closeS, err := parquetReader(ctx, schools)
 		if err != nil {
 			return err
@@ -241,9 +221,8 @@ func surveyOurs(ctx context.Context, g codebook.Group, answers, schools string) 
 			}
 		}
 		return nil
-	}()
-	close(done)
-	return d, <-peakc, err
+	})
+	return d, peak, err
 }
 
 // surveyDuckDB is the same aggregation as one query: respondent scores by
