@@ -122,38 +122,34 @@ COMMENT ON VIEW mart.indicator_preferred IS 'mart.indicator with one row per uni
 -- national_test_reading_5), the preferred value; suppressed or missing
 -- values are NULL here (their status is in mart.indicator). Built from the
 -- definitions at build time, so a new indicator appears as a new column.
+--
+-- The preferred municipality values of the three domains, read once
+-- (mart.indicator_preferred ranks every row of mart.indicator) into a
+-- temporary table, which is not stored in the warehouse.
+CREATE OR REPLACE TEMP TABLE wide_values AS
+SELECT d.domain, i.unit_code AS municipality_code, m.name AS municipality_name, i.year,
+       i.indicator || CASE WHEN i.level = 'all' THEN '' ELSE '_' || replace(i.level, '-', '_') END AS col, i.value
+FROM mart.indicator_preferred AS i
+JOIN (SELECT DISTINCT indicator, domain FROM mart.indicator_definition) AS d USING (indicator)
+LEFT JOIN core.municipalities AS m ON m.municipality_code = i.unit_code
+WHERE d.domain IN ('results', 'learning_environment', 'resources') AND i.unit_type = 'municipality' AND i.subgroup = 'all';
+
 CREATE OR REPLACE TABLE mart.results_wide AS
-PIVOT (
-    SELECT i.unit_code AS municipality_code, m.name AS municipality_name, i.year,
-           i.indicator || CASE WHEN i.level = 'all' THEN '' ELSE '_' || replace(i.level, '-', '_') END AS col, i.value
-    FROM mart.indicator_preferred AS i
-    JOIN (SELECT DISTINCT indicator, domain FROM mart.indicator_definition) AS d USING (indicator)
-    LEFT JOIN core.municipalities AS m ON m.municipality_code = i.unit_code
-    WHERE d.domain = 'results' AND i.unit_type = 'municipality' AND i.subgroup = 'all'
-) ON col USING first(value) GROUP BY municipality_code, municipality_name, year
+PIVOT (SELECT * EXCLUDE (domain) FROM wide_values WHERE domain = 'results')
+ON col USING first(value) GROUP BY municipality_code, municipality_name, year
 ORDER BY municipality_code, year;
 COMMENT ON TABLE mart.results_wide IS 'Results by municipality and year, one column per indicator and level (from mart.indicator_preferred): grunnskolepoeng, national tests, school contribution. NULL where the value is suppressed or missing (see mart.indicator for the status). The school contribution is not a measure of quality; never compare its levels.';
 
 CREATE OR REPLACE TABLE mart.learning_environment_wide AS
-PIVOT (
-    SELECT i.unit_code AS municipality_code, m.name AS municipality_name, i.year,
-           i.indicator || CASE WHEN i.level = 'all' THEN '' ELSE '_' || replace(i.level, '-', '_') END AS col, i.value
-    FROM mart.indicator_preferred AS i
-    JOIN (SELECT DISTINCT indicator, domain FROM mart.indicator_definition) AS d USING (indicator)
-    LEFT JOIN core.municipalities AS m ON m.municipality_code = i.unit_code
-    WHERE d.domain = 'learning_environment' AND i.unit_type = 'municipality' AND i.subgroup = 'all'
-) ON col USING first(value) GROUP BY municipality_code, municipality_name, year
+PIVOT (SELECT * EXCLUDE (domain) FROM wide_values WHERE domain = 'learning_environment')
+ON col USING first(value) GROUP BY municipality_code, municipality_name, year
 ORDER BY municipality_code, year;
 COMMENT ON TABLE mart.learning_environment_wide IS 'Learning environment by municipality and year, one column per indicator and grade (Elevundersøkelsen indices EUIndeks_..., the bullying share EUIndeks_1398, absence). NULL where suppressed or missing (see mart.indicator).';
 
 CREATE OR REPLACE TABLE mart.resources_wide AS
-PIVOT (
-    SELECT i.unit_code AS municipality_code, m.name AS municipality_name, i.year,
-           i.indicator || CASE WHEN i.level = 'all' THEN '' ELSE '_' || replace(i.level, '-', '_') END AS col, i.value
-    FROM mart.indicator_preferred AS i
-    JOIN (SELECT DISTINCT indicator, domain FROM mart.indicator_definition) AS d USING (indicator)
-    LEFT JOIN core.municipalities AS m ON m.municipality_code = i.unit_code
-    WHERE d.domain = 'resources' AND i.unit_type = 'municipality' AND i.subgroup = 'all'
-) ON col USING first(value) GROUP BY municipality_code, municipality_name, year
+PIVOT (SELECT * EXCLUDE (domain) FROM wide_values WHERE domain = 'resources')
+ON col USING first(value) GROUP BY municipality_code, municipality_name, year
 ORDER BY municipality_code, year;
 COMMENT ON TABLE mart.resources_wide IS 'Resources by municipality and year (KOSTRA: calendar years; GSI: school years), one column per indicator. NULL where suppressed or missing (see mart.indicator).';
+
+DROP TABLE wide_values;
