@@ -90,21 +90,6 @@ type Config struct {
 	Transitions *bool `yaml:"transitions"`
 }
 
-// discoveredOn says whether the discovered stream is on: Config's
-// SchoolContribution or Transitions with its default (on).
-func (c Config) discoveredOn(stream string) bool {
-	var on *bool
-	switch stream {
-	case StreamSchoolContribution:
-		on = c.SchoolContribution
-	case StreamTransitions:
-		on = c.Transitions
-	default:
-		return false
-	}
-	return on == nil || *on
-}
-
 func init() {
 	connectors.Default.Register("udir", connectors.Factory{
 		Doc: "udir's report API: national tests, grunnskolepoeng, grades, GSI, absence, the published school contribution and the transitions to upper secondary by county, municipality or school",
@@ -204,9 +189,9 @@ func (s *Source) Streams(context.Context) ([]connectors.Stream, error) {
 			out = append(out, connectors.Stream{Name: spec.stream, Description: spec.description, Schema: spec.schema})
 		}
 	}
-	for _, st := range discoveredStreams {
-		if s.cfg.discoveredOn(st.Name) {
-			out = append(out, st)
+	for _, t := range discoveredTables {
+		if _, on := discoveredOn(s.cfg, t.stream); on {
+			out = append(out, connectors.Stream{Name: t.stream, Schema: discoveredSchema, Optional: true, Description: t.description})
 		}
 	}
 	return append(out, unitsStream), nil
@@ -224,11 +209,11 @@ const checkpointVersion = 1
 // checkpoint of an earlier read whose data requests and answers hash the
 // same, the stream is unchanged: no record, Unchanged true.
 func (s *Source) Read(ctx context.Context, stream string, from connectors.Checkpoint) (connectors.Batches, error) {
-	switch {
-	case stream == StreamUnits:
+	if stream == StreamUnits {
 		return s.readUnits(ctx, from)
-	case s.cfg.discoveredOn(stream):
-		return s.readDiscovered(ctx, stream, from)
+	}
+	if t, on := discoveredOn(s.cfg, stream); on {
+		return s.readDiscovered(ctx, t, from)
 	}
 	var reports []string
 	var spec kindSpec

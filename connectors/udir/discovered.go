@@ -59,29 +59,13 @@ var discoveredSchema = arrow.NewSchema([]arrow.Field{
 	{Name: "raw", Type: arrow.BinaryTypes.String},
 }, nil)
 
-// SchoolContributionSchema is the schema of StreamSchoolContribution.
+// SchoolContributionSchema is the schema of StreamSchoolContribution, and
+// of StreamTransitions: every discovered stream lands in this one shape.
 var SchoolContributionSchema = discoveredSchema
-
-// TransitionsSchema is the schema of StreamTransitions: that of the
-// school contribution.
-var TransitionsSchema = discoveredSchema
-
-// discoveredStreams are the streams of discoveredTables, in their order.
-var discoveredStreams = []connectors.Stream{
-	{Name: StreamSchoolContribution, Schema: SchoolContributionSchema, Optional: true,
-		Description: "Published school contribution (skolebidrag, table SkolebidragG of udir's report API, pages found by discovery), one row per unit, year and header column"},
-	{Name: StreamTransitions, Schema: TransitionsSchema, Optional: true,
-		Description: "Transitions from grunnskole to upper secondary (table OvergangerG of udir's report API, pages found by discovery), one row per unit, year and header column"},
-}
 
 // readDiscovered reads every year of every page discovery found for the
 // discovered stream; none found is connectors.ErrStreamAbsent.
-func (s *Source) readDiscovered(ctx context.Context, stream string, from connectors.Checkpoint) (connectors.Batches, error) {
-	at := slices.IndexFunc(discoveredTables, func(t discoveredTable) bool { return t.stream == stream })
-	if at < 0 {
-		return nil, fmt.Errorf("udir: %q is no discovered stream", stream)
-	}
-	t := discoveredTables[at]
+func (s *Source) readDiscovered(ctx context.Context, t discoveredTable, from connectors.Checkpoint) (connectors.Batches, error) {
 	d, err := s.discovered(ctx)
 	if err != nil {
 		return nil, err
@@ -106,7 +90,7 @@ func (s *Source) readDiscovered(ctx context.Context, stream string, from connect
 			return nil, err
 		}
 	}
-	return r.result(stream, from)
+	return r.result(t.stream, from)
 }
 
 // pageYear is a value of a discovered page's year filter.

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 
@@ -32,16 +33,34 @@ import (
 // discoveredTable is a table of the report API whose report pages are
 // found by discovery and landed generically (discovered.go).
 type discoveredTable struct {
-	stream string // the stream it lands in
-	path   string // where the data endpoints of its pages point
-	what   string // what it is, for logs and errors
+	stream      string             // the stream it lands in
+	path        string             // where the data endpoints of its pages point
+	what        string             // what it is, for logs and errors
+	description string             // the stream's description
+	on          func(Config) *bool // its switch in Config (nil: on)
 }
 
 // discoveredTables are the tables found by discovery, in the order of
-// their streams.
+// their streams; every discovered stream, its description and its switch
+// come from here.
 var discoveredTables = []discoveredTable{
-	{stream: StreamSchoolContribution, path: "Statistikk/GSK/SkolebidragG/", what: "school contribution"},
-	{stream: StreamTransitions, path: "Statistikk/GSK/OvergangerG/", what: "transitions to upper secondary"},
+	{stream: StreamSchoolContribution, path: "Statistikk/GSK/SkolebidragG/", what: "school contribution",
+		description: "Published school contribution (skolebidrag, table SkolebidragG of udir's report API, pages found by discovery), one row per unit, year and header column",
+		on:          func(c Config) *bool { return c.SchoolContribution }},
+	{stream: StreamTransitions, path: "Statistikk/GSK/OvergangerG/", what: "transitions to upper secondary",
+		description: "Transitions from grunnskole to upper secondary (table OvergangerG of udir's report API, pages found by discovery), one row per unit, year and header column",
+		on:          func(c Config) *bool { return c.Transitions }},
+}
+
+// discoveredOn returns the discovered table of stream and whether cfg has
+// it on (its switch unset or true).
+func discoveredOn(cfg Config, stream string) (discoveredTable, bool) {
+	at := slices.IndexFunc(discoveredTables, func(t discoveredTable) bool { return t.stream == stream })
+	if at < 0 {
+		return discoveredTable{}, false
+	}
+	on := discoveredTables[at].on(cfg)
+	return discoveredTables[at], on == nil || *on
 }
 
 // ReportListEntry is one report page of the list GET rest/v1/Rapportside.
